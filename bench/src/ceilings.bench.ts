@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { loadStackConfig } from '../../infra/src/config/stack.config';
+import { anOrderPlaced } from '../../test/support/event.factory';
+import { createTestTopics } from '../../test/support/test-topics';
+import { type BenchReport, percentile, round } from './bench.results';
+
+/**
+ * The ceilings the system's figures are compared with, measured on the same
+ * broker and database in the same run:
+ *   - kafkajs idempotent producer (acks=all), ~1 KB events, 100 per send
+ *   - produce → consume round trip of one message at a time
+ *   - raw `pg` single-row transactions (BEGIN/INSERT/COMMIT) on one connection
+ */
+const config = loadStackConfig();
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+export async function ceilings(): Promise<BenchReport> {
+  const brokers = [config.kafka.bootstrap];
+  const kafka = new Kafka({ clientId: 'bench-ceilings', brokers, logLevel: logLevel.NOTHING });
+  const topics = await createTestTopics(brokers, [
+    { purpose: 'bench-produce-1p', partitions: 1 },
+    { purpose: 'bench-produce-6p', partitions: 6 },
+    { purpose: 'bench-roundtrip', partitions: 1 },
+  ]);
+  try {
+    const rows: Record<string, string | number>[] = [];
+    for (const topic of topics.names.slice(0, 2)) {
+      const rate = await producerThroughput(kafka, topic);
+      rows.push({
+        ceiling: `kafkajs idempotent producer, acks=all, ${topic.includes('-6p') ? 6 : 1} partition(s)`,
+        value: round(rate, 0),
+        unit: 'events/s',
+      });
+    }
+    const rtt = await roundTrip(kafka, topics.names[2]!);
+    rows.push({ ceiling: 'produce → consume round trip, p50', value: round(percentile(rtt, 50), 2), unit: 'ms' });
+    rows.push({ ceiling: 'produce → consume round trip, p99', value: round(percentile(rtt, 99), 2), unit: 'ms' });
+    rows.push({
+      ceiling: 'raw pg single-row transactions, 1 connection',
+      value: round(await pgTransactions(), 0),
+      unit: 'tx/s',
+    });
+    return {
+      title: 'Ceilings: raw producer, round trip, raw Postgres',
+      method: `Each measured for ${SECONDS} s against the running stack's broker and Postgres; events are ~1 KB JSON envelopes.`,
+      rows,
+    };
+  } finally {
+    await topics.remove();
+  }
+}
+
+export async function producerThroughput(kafka: Kafka, topic: string): Promise<number> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const value = JSON.stringify(
+    anOrderPlaced({
+      items: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1, unitPriceCents: 100 })),
+    }),
+  );
+  const messages = Array.from({ length: 100 }, () => ({ key: randomUUID(), value }));
+  let sent = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  while (performance.now() < deadline) {
+    await producer.send({ topic, acks: -1, messages });
+    sent += messages.length;
+  }
+  const rate = sent / ((performance.now() - started) / 1000);
+  await producer.disconnect();
+  return rate;
+}
+
+async function roundTrip(kafka: Kafka, topic: string): Promise<number[]> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const consumer = kafka.consumer({ groupId: `bench-rtt-${randomUUID()}`, maxWaitTimeInMs: 10 });
+  await Promise.all([producer.connect(), consumer.connect()]);
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const waiting = new Map<string, (at: number) => void>();
+  await consumer.run({
+    eachMessage: async ({ message }) => waiting.get(message.key?.toString() ?? '')?.(performance.now()),
+  });
+  // Let the consumer join before timing anything.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const samples: number[] = [];
+  const deadline = performance.now() + SECONDS * 1000;
+  while (performance.now() < deadline && samples.length < 5_000) {
+    const key = randomUUID();
+    const arrived = new Promise<number>((resolve) => waiting.set(key, resolve));
+    const sentAt = performance.now();
+    await producer.send({ topic, acks: -1, messages: [{ key, value: '{}' }] });
+    samples.push((await arrived) - sentAt);
+    waiting.delete(key);
+  }
+  await Promise.all([producer.disconnect(), consumer.disconnect()]);
+  return samples;
+}
+
+async function pgTransactions(): Promise<number> {
+  const admin = new Client({ connectionString: config.postgres.superuserUrl });
+  await admin.connect();
+  await admin.query('CREATE TABLE IF NOT EXISTS bench_ceiling (id uuid PRIMARY KEY, payload jsonb NOT NULL)');
+  const payload = JSON.stringify(anOrderPlaced());
+  let done = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  while (performance.now() < deadline) {
+    await admin.query('BEGIN');
+    await admin.query('INSERT INTO bench_ceiling (id, payload) VALUES ($1, $2)', [randomUUID(), payload]);
+    await admin.query('COMMIT');
+    done += 1;
+  }
+  const rate = done / ((performance.now() - started) / 1000);
+  await admin.query('DROP TABLE bench_ceiling');
+  await admin.end();
+  return rate;
+}

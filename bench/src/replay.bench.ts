@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Kafka, logLevel } from 'kafkajs';
+import { loadStackConfig } from '../../infra/src/config/stack.config';
+import { freshDatabase } from '../../test/support/test-database';
+import { createTestTopics } from '../../test/support/test-topics';
+import { decide } from '../../services/orders/src/domain/order.decide';
+import { partitionRange, readRange, replayReadModel } from '../../services/orders/src/projections/replay.command';
+import { type BenchReport, round } from './bench.results';
+
+/**
+ * Replay: the orders read model rebuilt from N events (default 1,000,000:
+ * half OrderPlaced, half OrderConfirmed, over N/2 orders) on a topic shaped
+ * like orders.events (6 partitions, keyed by order id), into a throw-away
+ * database — the same code as `npm run replay`. Compared with a raw kafkajs
+ * consume-only pass over the same topic. RSS sampled as the count grows.
+ */
+const config = loadStackConfig();
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+
+async function fill(kafka: Kafka, topic: string): Promise<number> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const started = performance.now();
+  const now = new Date().toISOString();
+  for (let sent = 0; sent < EVENTS;) {
+    const messages = [];
+    for (let i = 0; i < 500 && sent < EVENTS; i += 2, sent += 2) {
+      const orderId = randomUUID();
+      const meta = { orderId, now, correlationId: orderId, causationId: null };
+      const [placed] = decide(
+        {
+          type: 'PlaceOrder',
+          data: {
+            customerId: `c-${i}`,
+            customerEmail: 'bench@example.com',
+            currency: 'EUR',
+            items: [{ sku: 'B', quantity: 1, unitPriceCents: 100 }],
+          },
+        },
+        { status: 'NONE' },
+        { ...meta, eventIds: [randomUUID()] },
+      );
+      const confirmed = {
+        ...placed!,
+        eventId: randomUUID(),
+        type: 'OrderConfirmed',
+        aggregateVersion: 2,
+        payload: { paymentEventId: randomUUID() },
+      };
+      messages.push(
+        { key: orderId, value: JSON.stringify(placed) },
+        { key: orderId, value: JSON.stringify(confirmed) },
+      );
+    }
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
+  return EVENTS / ((performance.now() - started) / 1000);
+}
+
+export async function replay(): Promise<BenchReport> {
+  const brokers = [config.kafka.bootstrap];
+  const kafka = new Kafka({ clientId: 'bench-replay', brokers, logLevel: logLevel.NOTHING });
+  const topics = await createTestTopics(brokers, [{ purpose: 'bench-replay', partitions: 6 }]);
+  const topic = topics.names[0]!;
+  try {
+    const produceRate = await fill(kafka, topic);
+
+    const rawStarted = performance.now();
+    let raw = 0;
+    await readRange(kafka, topic, await partitionRange(kafka, topic, { kind: 'beginning' }), async (messages) => {
+      raw += messages.length;
+    });
+    const rawRate = raw / ((performance.now() - rawStarted) / 1000);
+
+    const db = await freshDatabase('orders_replay_bench', 'orders');
+    const rss: Record<number, number> = {};
+    const marks = [100_000, 500_000, 1_000_000].filter((m) => m <= EVENTS);
+    const result = await replayReadModel(
+      db.pool,
+      kafka,
+      { kind: 'beginning' },
+      (done) => {
+        for (const mark of marks) if (done >= mark && rss[mark] === undefined) rss[mark] = process.memoryUsage().rss;
+      },
+      topic,
+    );
+    await db.pool.end();
+    const replayRate = result.events / result.seconds;
+    return {
+      title: `Replay: orders read model from ${EVENTS.toLocaleString('en')} events`,
+      method:
+        'Events produced onto a 6-partition topic keyed by order id, then (1) a raw kafkajs consume-only pass, (2) the replay ' +
+        'command’s code (decode + zod parse + fold + one batched upsert per fetch) into a fresh database.',
+      rows: [
+        { what: 'raw kafkajs consume-only pass', 'events/s': round(rawRate, 0), 'ratio to raw': 1 },
+        {
+          what: 'replay into orders_view_v1',
+          'events/s': round(replayRate, 0),
+          'ratio to raw': round(replayRate / rawRate, 2),
+        },
+        { what: '(filling the topic: idempotent producer)', 'events/s': round(produceRate, 0), 'ratio to raw': '' },
+        ...marks.map((m) => ({
+          what: `replay RSS at ${m.toLocaleString('en')} events`,
+          'events/s': `${round((rss[m] ?? 0) / 2 ** 20, 0)} MiB`,
+          'ratio to raw': '',
+        })),
+      ],
+      notes: [`${result.orders.toLocaleString('en')} orders in the rebuilt read model.`],
+    };
+  } finally {
+    await topics.remove();
+  }
+}

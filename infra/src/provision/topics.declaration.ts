@@ -1,0 +1,34 @@
+import { Topics, type TopicName } from '@orderflow/events';
+
+/**
+ * Every topic the system uses, declared once. `stack up` (and the compose
+ * `provision` job) creates or updates them before anything produces or
+ * subscribes: a kafkajs subscribe to a topic that does not exist yet fails.
+ */
+export interface TopicDeclaration {
+  name: TopicName;
+  partitions: number;
+  replicationFactor: number;
+  configs: Record<string, string>;
+}
+
+/** Event streams are the source of truth for replay: kept forever. */
+const keptForever = { 'retention.ms': '-1', 'cleanup.policy': 'delete' };
+const PARTITIONS = 6;
+
+export const topicDeclarations: readonly TopicDeclaration[] = [
+  { name: Topics.ordersEvents, partitions: PARTITIONS, replicationFactor: 1, configs: keptForever },
+  { name: Topics.paymentsEvents, partitions: PARTITIONS, replicationFactor: 1, configs: keptForever },
+  { name: Topics.emailEvents, partitions: PARTITIONS, replicationFactor: 1, configs: keptForever },
+  {
+    name: Topics.ordersState,
+    partitions: PARTITIONS,
+    replicationFactor: 1,
+    // Latest state per order id; older states of one order are compacted away.
+    configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1', 'min.cleanable.dirty.ratio': '0.1' },
+  },
+  // Dead letters wait for a person: kept forever, one partition keeps them in arrival order.
+  { name: Topics.ordersDeadLetter, partitions: 1, replicationFactor: 1, configs: keptForever },
+  { name: Topics.paymentsDeadLetter, partitions: 1, replicationFactor: 1, configs: keptForever },
+  { name: Topics.emailDeadLetter, partitions: 1, replicationFactor: 1, configs: keptForever },
+];

@@ -1,0 +1,128 @@
+import { type StackConfig, serviceNames } from './config/stack.config';
+import { connectReady, startConnect } from './components/connect.component';
+import { ensureJvmArtifacts } from './components/jvm.artifacts';
+import { kafkaReady, startKafka } from './components/kafka.component';
+import { postgresReady, startPostgres, stopPostgres } from './components/postgres.component';
+import { serviceReady, startService } from './components/service.component';
+import { smtpReady, startSmtp } from './components/smtp.component';
+import { ProcessRegistry, isAlive } from './process/process.registry';
+import { connectorDeclarations, connectorState, registerConnectors } from './provision/connectors.provision';
+import { provisionDatabases } from './provision/databases.provision';
+import { provisionTopics } from './provision/topics.provision';
+
+export type Log = (line: string) => void;
+
+export interface UpOptions {
+  /** Start the three services too (the default); the test harness starts only the infrastructure when it runs services itself. */
+  services?: boolean;
+}
+
+/**
+ * Brings the whole native stack up, in dependency order, each step idempotent:
+ * a second `up` on a running stack only checks it.
+ */
+export async function stackUp(config: StackConfig, log: Log, options: UpOptions = {}): Promise<void> {
+  const registry = new ProcessRegistry(config.dataDir);
+  const timed = async (what: string, step: () => Promise<unknown>) => {
+    const started = Date.now();
+    await step();
+    log(`${what.padEnd(34)} ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  };
+  const jvm = ensureJvmArtifacts(config, log);
+  await timed('postgres', () => startPostgres(config, registry));
+  await timed(`kafka ${jvm.versions.kafka} (KRaft)`, () => startKafka(config, registry, jvm));
+  await timed(`connect + debezium ${jvm.versions.debezium}`, () => startConnect(config, registry, jvm));
+  await provision(config, timed);
+  await timed('smtp (maildev)', () => startSmtp(config, registry));
+  if (options.services ?? true) {
+    for (const name of serviceNames) await timed(`service ${name}`, () => startService(config, registry, name));
+  }
+}
+
+/**
+ * Databases, roles and migrations; topics; connectors registered and RUNNING.
+ * The same steps, against whatever endpoints the config names, are the
+ * docker-compose `provision` job (`stack provision`).
+ */
+export async function provision(
+  config: StackConfig,
+  timed: (what: string, step: () => Promise<unknown>) => Promise<void> = (_what, step) => step().then(() => undefined),
+): Promise<void> {
+  await timed('databases, roles, migrations', () => provisionDatabases(config));
+  await timed('topics', () => provisionTopics(config.kafka.bootstrap));
+  await timed('connectors RUNNING', () =>
+    registerConnectors(config.connect.url, connectorDeclarations(config.repoRoot)),
+  );
+}
+
+/** Stops, in reverse order, exactly the processes `up` recorded. */
+export async function stackDown(config: StackConfig, log: Log): Promise<void> {
+  const registry = new ProcessRegistry(config.dataDir);
+  for (const name of [...serviceNames].reverse()) await registry.stop(name);
+  await registry.stop('smtp');
+  await registry.stop('connect', 30_000);
+  await registry.stop('kafka', 30_000);
+  await stopPostgres(config, registry);
+  log('stack stopped');
+}
+
+export type ComponentState = 'running' | 'unhealthy' | 'stopped';
+
+export interface ComponentStatus {
+  state: ComponentState;
+  endpoint: string;
+  pid?: number;
+  [detail: string]: unknown;
+}
+
+export interface StackStatus {
+  healthy: boolean;
+  components: Record<string, ComponentStatus>;
+}
+
+export async function stackStatus(config: StackConfig): Promise<StackStatus> {
+  const registry = new ProcessRegistry(config.dataDir);
+  const probe = async (
+    name: string,
+    endpoint: string,
+    ready: () => Promise<boolean>,
+    details: Record<string, unknown> = {},
+  ) => {
+    const record = registry.recorded(name);
+    const alive = record !== undefined && isAlive(record.pid);
+    const ok = alive && (await ready().catch(() => false));
+    const status: ComponentStatus = { state: !alive ? 'stopped' : ok ? 'running' : 'unhealthy', endpoint, ...details };
+    if (alive) status.pid = record.pid;
+    return status;
+  };
+
+  const connectors: Record<string, string> = {};
+  const connectUp = await connectReady(config).catch(() => false);
+  for (const { name } of connectorDeclarations(config.repoRoot)) {
+    connectors[name] = connectUp
+      ? (await connectorState(config.connect.url, name).catch(() => ({ state: 'UNKNOWN' }))).state
+      : 'UNKNOWN';
+  }
+  const databases = Object.fromEntries(serviceNames.map((n) => [n, config.postgres.databases[n].url]));
+
+  const components: Record<string, ComponentStatus> = {
+    postgres: await probe('postgres', config.postgres.superuserUrl, () => postgresReady(config), { databases }),
+    kafka: await probe('kafka', config.kafka.bootstrap, () => kafkaReady(config)),
+    connect: await probe(
+      'connect',
+      config.connect.url,
+      async () => connectUp && Object.values(connectors).every((s) => s === 'RUNNING'),
+      { connectors },
+    ),
+    smtp: await probe('smtp', config.smtp.url, () => smtpReady(config), {
+      ui: config.smtp.uiUrl,
+      api: `${config.smtp.uiUrl}/api/email`,
+    }),
+  };
+  for (const name of serviceNames) {
+    components[name] = await probe(name, config.services[name].url, () => serviceReady(config, name), {
+      health: `${config.services[name].url}/health`,
+    });
+  }
+  return { healthy: Object.values(components).every((c) => c.state === 'running'), components };
+}

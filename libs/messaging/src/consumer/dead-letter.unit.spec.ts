@@ -1,0 +1,43 @@
+import { Headers } from '@orderflow/events';
+import type { KafkaMessage } from 'kafkajs';
+import { deadLetterMessage } from './dead-letter.publisher';
+
+const message = (headers: KafkaMessage['headers']): KafkaMessage => ({
+  key: Buffer.from('order-1'),
+  value: Buffer.from('{not json'),
+  timestamp: '0',
+  attributes: 0,
+  offset: '42',
+  headers,
+});
+
+describe('dead letter', () => {
+  const letter = (headers: KafkaMessage['headers']) =>
+    deadLetterMessage({
+      message: message(headers),
+      sourceTopic: 'orders.events',
+      partition: 3,
+      consumerGroup: 'payments.order-events',
+      code: 'MALFORMED_JSON',
+      reason: 'not JSON',
+    });
+
+  it('keeps the original key, value and headers, and says why and where from', () => {
+    const produced = letter({ id: Buffer.from('e-1') });
+    expect(produced.key).toEqual(Buffer.from('order-1'));
+    expect(produced.value).toEqual(Buffer.from('{not json'));
+    expect(produced.headers).toEqual({
+      id: Buffer.from('e-1'),
+      [Headers.deadLetterReason]: 'MALFORMED_JSON: not JSON',
+      [Headers.deadLetterSourceTopic]: 'orders.events',
+      [Headers.deadLetterSourcePartition]: '3',
+      [Headers.deadLetterSourceOffset]: '42',
+      [Headers.deadLetterConsumerGroup]: 'payments.order-events',
+    });
+  });
+
+  it('drops header values kafkajs cannot produce (Debezium writes null for a null column)', () => {
+    const headers = { causationId: null, id: Buffer.from('e-1') } as unknown as KafkaMessage['headers'];
+    expect(Object.keys(letter(headers).headers ?? {})).not.toContain('causationId');
+  });
+});

@@ -1,0 +1,22 @@
+import { Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
+
+/** One kafkajs client per process, quiet unless something is wrong. */
+export const createKafka = (clientId: string, brokers: string[]) =>
+  new Kafka({ clientId, brokers, logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 100 } });
+
+/**
+ * What we produce directly (dead letters, tools) goes through an idempotent
+ * producer with acks=all: a retried send is not written twice and a write is
+ * not acknowledged before every in-sync replica has it. Business events never
+ * take this path: they go through the outbox.
+ */
+export const createSafeProducer = (kafka: Kafka): Producer =>
+  kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // The Java client's murmur2, as Kafka Connect (Debezium) partitions: one key, one partition, whoever produces.
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // An idempotent producer must not give up: a send waits out a broker restart.
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
+  });

@@ -1,0 +1,34 @@
+import type { Pool } from 'pg';
+
+/**
+ * Keeps the outbox table small. Debezium reads inserted rows from the WAL, not
+ * from the table, and the publication carries inserts only, so a row can go
+ * as soon as its transaction commits; we keep rows for `keepMs` only so a
+ * person can still look at recent ones.
+ */
+export class OutboxPruner {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: { intervalMs: number; keepMs: number } = { intervalMs: 10_000, keepMs: 60_000 },
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.prune().catch(() => undefined), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Deletes rows older than `keepMs`; returns how many. */
+  async prune(): Promise<number> {
+    const result = await this.pool.query(
+      `DELETE FROM outbox WHERE occurredat < now() - $1 * interval '1 millisecond'`,
+      [this.options.keepMs],
+    );
+    return result.rowCount ?? 0;
+  }
+}

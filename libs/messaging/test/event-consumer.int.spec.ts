@@ -1,0 +1,297 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { type Producer, logLevel, Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import { type AnyEnvelope, Headers } from '@orderflow/events';
+import { loadStackConfig } from '../../../infra/src/config/stack.config';
+import { anEnvelope, anOrderPlaced } from '../../../test/support/event.factory';
+import { freshDatabase } from '../../../test/support/test-database';
+import { createTestTopics } from '../../../test/support/test-topics';
+import { TopicTail } from '../../../test/support/topic.tail';
+import { waitUntil } from '../../../test/support/wait-until';
+import { EventConsumer, type EventHandlers, TransientError, createKafka } from '../src';
+import { EFFECTS_DDL, recordEffects } from './fixtures/effects';
+
+/**
+ * The consumer runtime against the real broker and Postgres: each test gets
+ * its own topics, consumer group and a fresh database with the services'
+ * inbox table and an `effects` table the handlers write to.
+ */
+const config = loadStackConfig();
+const brokers = [config.kafka.bootstrap];
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+
+let db: { url: string; pool: Pool };
+let producer: Producer;
+// Deleted only at the end: kafkajs' producer keeps refreshing metadata for every
+// topic it ever sent to, and fails once one of them is gone.
+const createdTopics: Topics[] = [];
+
+beforeAll(async () => {
+  db = await freshDatabase('messaging_test', 'orders');
+  await db.pool.query(EFFECTS_DDL);
+  producer = new Kafka({ clientId: 'test-producer', brokers, logLevel: logLevel.NOTHING }).producer();
+  await producer.connect();
+});
+afterAll(async () => {
+  await producer.disconnect();
+  await db.pool.end();
+  for (const topics of createdTopics) await topics.remove();
+});
+
+interface Topics {
+  source: string;
+  dlq: string;
+  remove: () => Promise<void>;
+}
+const newTopics = async (partitions = 3): Promise<Topics> => {
+  const { names, remove } = await createTestTopics(brokers, [
+    { purpose: 'source', partitions },
+    { purpose: 'dlq', partitions: 1 },
+  ]);
+  const topics = { source: names[0]!, dlq: names[1]!, remove };
+  createdTopics.push(topics);
+  return topics;
+};
+
+const send = async (
+  topic: string,
+  messages: { key: string; value: string | null; headers?: Record<string, string> }[],
+) => producer.send({ topic, acks: -1, messages });
+const asMessage = (event: AnyEnvelope) => ({
+  key: event.aggregateId,
+  value: JSON.stringify(event),
+  headers: { [Headers.eventId]: event.eventId, [Headers.eventType]: event.type },
+});
+
+const effectsOf = async (eventIds: string[]) => {
+  const { rows } = await db.pool.query<{ event_id: string }>(
+    'SELECT event_id FROM effects WHERE event_id = ANY($1::uuid[])',
+    [eventIds],
+  );
+  return rows.map((r) => r.event_id);
+};
+
+let groupCounter = 0;
+const startConsumer = async (topics: Topics, handlers: EventHandlers = recordEffects(), groupId?: string) => {
+  const consumer = new EventConsumer({
+    groupId: groupId ?? `test.consumer-${process.pid}-${(groupCounter += 1)}`,
+    topics: [topics.source],
+    deadLetterTopic: topics.dlq,
+    handlers,
+    pool: db.pool,
+    kafka: createKafka('test-consumer', brokers),
+    retry: { attempts: 4, initialBackoffMs: 20, maxBackoffMs: 100 },
+    sessionTimeoutMs: 6_000,
+  });
+  await consumer.start();
+  return consumer;
+};
+
+describe('event consumer', () => {
+  let topics: Topics;
+  const running: EventConsumer[] = [];
+  const consume = async (...args: Parameters<typeof startConsumer>) => {
+    const consumer = await startConsumer(...args);
+    running.push(consumer);
+    return consumer;
+  };
+
+  beforeEach(async () => {
+    topics = await newTopics();
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+  });
+
+  it('changes the database once when the same event is delivered twice', async () => {
+    const event = anOrderPlaced();
+    const consumer = await consume(topics);
+
+    await send(topics.source, [asMessage(event), asMessage(event)]);
+
+    await waitUntil('both deliveries handled', () => consumer.stats.processed + consumer.stats.duplicates === 2);
+    expect(await effectsOf([event.eventId])).toEqual([event.eventId]);
+    expect(consumer.stats).toMatchObject({ processed: 1, duplicates: 1 });
+  });
+
+  it('dead-letters a malformed, a schema-invalid and an unknown-type message, and goes on with the next good one', async () => {
+    const key = 'order-with-poison';
+    const good = anOrderPlaced({}, { aggregateId: key });
+    const dlq = await TopicTail.start(brokers, topics.dlq);
+    const consumer = await consume(topics);
+
+    await send(topics.source, [
+      { key, value: '{not json', headers: { note: 'kept' } },
+      { key, value: JSON.stringify(anOrderPlaced({ totalCents: 12.5 }, { aggregateId: key })) },
+      { key, value: JSON.stringify(anEnvelope('OrderTeleported', 1, 'orders', {}, { aggregateId: key })) },
+      asMessage(good),
+    ]);
+
+    await waitUntil('the good event handled', async () => (await effectsOf([good.eventId])).length === 1);
+    const letters = await dlq.waitFor('three dead letters', (ms) => ms.length === 3);
+    await dlq.stop();
+    expect(letters.map((m) => m.headers[Headers.deadLetterReason]?.split(':')[0])).toEqual([
+      'MALFORMED_JSON',
+      'SCHEMA_VIOLATION',
+      'UNKNOWN_EVENT_TYPE',
+    ]);
+    expect(letters[1]?.headers[Headers.deadLetterReason]).toContain('payload.totalCents');
+    for (const letter of letters) {
+      expect(letter.key).toBe(key);
+      expect(letter.headers[Headers.deadLetterSourceTopic]).toBe(topics.source);
+      expect(letter.headers[Headers.deadLetterConsumerGroup]).toMatch(/^test\.consumer-/);
+      expect(Number(letter.headers[Headers.deadLetterSourceOffset])).toBeGreaterThanOrEqual(0);
+    }
+    expect(letters[0]?.value).toBe('{not json');
+    expect(letters[0]?.headers.note).toBe('kept');
+    expect(consumer.stats.deadLettered).toBe(3);
+  });
+
+  it('retries a transient failure with backoff and applies the event once', async () => {
+    const event = anOrderPlaced();
+    let failures = 2;
+    const effects = recordEffects();
+    const consumer = await consume(topics, {
+      OrderPlaced: async (e, ctx) => {
+        if (failures-- > 0) throw new TransientError('database briefly away');
+        await effects.OrderPlaced!(e, ctx);
+      },
+    });
+
+    await send(topics.source, [asMessage(event)]);
+
+    await waitUntil('the event applied', async () => (await effectsOf([event.eventId])).length === 1);
+    expect(consumer.stats).toMatchObject({ processed: 1, retries: 2, deadLettered: 0 });
+  });
+
+  it('dead-letters only the event whose handler keeps failing; the rest of its batch is applied', async () => {
+    const key = 'order-with-bad-handler-input';
+    const events = [0, 1, 2].map((i) => anOrderPlaced({ customerId: `c-${i}` }, { aggregateId: key }));
+    const effects = recordEffects();
+    const dlq = await TopicTail.start(brokers, topics.dlq);
+    const consumer = await consume(topics, {
+      OrderPlaced: async (e, ctx) => {
+        if (e.payload.customerId === 'c-1') throw new Error('customer c-1 breaks a rule');
+        await effects.OrderPlaced!(e, ctx);
+      },
+    });
+
+    await send(topics.source, events.map(asMessage));
+
+    const [letter] = await dlq.waitFor('one dead letter', (ms) => ms.length === 1);
+    await dlq.stop();
+    await waitUntil(
+      'the two good events applied',
+      async () => (await effectsOf(events.map((e) => e.eventId))).length === 2,
+    );
+    expect(letter?.headers[Headers.eventId]).toBe(events[1]?.eventId);
+    expect(letter?.headers[Headers.deadLetterReason]).toContain('customer c-1 breaks a rule');
+    expect(consumer.stats).toMatchObject({ processed: 2, deadLettered: 1 });
+  });
+
+  it('skips, and commits past, a known event type it has no handler for', async () => {
+    const shipped = anEnvelope('OrderShipped', 1, 'orders', {});
+    const placed = anOrderPlaced({}, { aggregateId: shipped.aggregateId });
+    const consumer = await consume(topics);
+
+    await send(topics.source, [asMessage(shipped), asMessage(placed)]);
+
+    await waitUntil('the OrderPlaced applied', async () => (await effectsOf([placed.eventId])).length === 1);
+    expect(consumer.stats).toMatchObject({ processed: 1, skipped: 1, deadLettered: 0 });
+  });
+});
+
+describe('event consumer in its own process', () => {
+  let topics: Topics;
+  beforeEach(async () => {
+    topics = await newTopics(1);
+  });
+
+  const spawnConsumer = (mode: 'crash-after-commit' | 'graceful', groupId: string): Promise<ChildProcess> => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'fixtures', 'consumer.process.ts')],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          MODE: mode,
+          GROUP: groupId,
+          TOPIC: topics.source,
+          DLQ: topics.dlq,
+          BROKERS: brokers.join(','),
+          DB_URL: db.url,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    return new Promise((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(child));
+      child.once('exit', (code, signal) => reject(new Error(`consumer process exited early: ${code ?? signal}`)));
+    });
+  };
+  const exited = (child: ChildProcess) =>
+    new Promise<{ code: number | null; signal: string | null; output: string }>((resolve) => {
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.removeAllListeners('exit');
+      child.once('exit', (code, signal) => resolve({ code, signal, output }));
+    });
+
+  it('applies nothing twice when killed between its transaction and its offset commit', async () => {
+    const groupId = `test.crash-${process.pid}-${Date.now()}`;
+    const events = Array.from({ length: 20 }, () => anOrderPlaced());
+    const ids = events.map((e) => e.eventId);
+    const child = await spawnConsumer('crash-after-commit', groupId);
+    const crashed = exited(child);
+
+    await send(topics.source, events.map(asMessage));
+
+    expect((await crashed).signal).toBe('SIGKILL');
+    const appliedBeforeCrash = (await effectsOf(ids)).length;
+    expect(appliedBeforeCrash).toBeGreaterThan(0);
+
+    const restarted = await startConsumer(topics, recordEffects(), groupId);
+    try {
+      await waitUntil('every event applied', async () => (await effectsOf(ids)).length >= ids.length);
+      // The batch whose offsets were never committed came again, and was recognised.
+      await waitUntil('the redelivered batch seen', () => restarted.stats.duplicates >= appliedBeforeCrash);
+    } finally {
+      await restarted.stop();
+    }
+    const applied = await effectsOf(ids);
+    expect(applied.length).toBe(ids.length);
+    expect(new Set(applied).size).toBe(ids.length);
+  });
+
+  it('loses nothing and repeats nothing when stopped with SIGTERM in the middle of a batch', async () => {
+    const groupId = `test.sigterm-${process.pid}-${Date.now()}`;
+    const events = Array.from({ length: 200 }, () => anOrderPlaced());
+    const ids = events.map((e) => e.eventId);
+    const child = await spawnConsumer('graceful', groupId);
+    const stopped = exited(child);
+
+    await send(topics.source, events.map(asMessage));
+    await waitUntil('the first events applied', async () => (await effectsOf(ids)).length > 0);
+    child.kill('SIGTERM');
+
+    const { code, output } = await stopped;
+    expect(code).toBe(0);
+    expect(output).toContain('stopped');
+    const appliedBeforeStop = (await effectsOf(ids)).length;
+    expect(appliedBeforeStop).toBeLessThan(ids.length);
+
+    const restarted = await startConsumer(topics, recordEffects(), groupId);
+    try {
+      await waitUntil('every event applied', async () => (await effectsOf(ids)).length >= ids.length, 30_000);
+    } finally {
+      await restarted.stop();
+    }
+    const applied = await effectsOf(ids);
+    expect(applied.length).toBe(ids.length);
+    expect(new Set(applied).size).toBe(ids.length);
+    // What the first process applied, it had committed: the restart saw no redelivery.
+    expect(restarted.stats.duplicates).toBe(0);
+  });
+});

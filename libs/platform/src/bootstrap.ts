@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { type DynamicModule, type INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { ServiceEnv } from './service.config';
+
+/**
+ * Starts a service's HTTP app on HOST:PORT with shutdown hooks, so SIGTERM
+ * runs every `onApplicationShutdown` (consumers finish and commit, pools close).
+ */
+export async function bootstrapService(
+  name: string,
+  module: DynamicModule,
+  config: ServiceEnv,
+  configure: (app: INestApplication) => void = () => undefined,
+): Promise<void> {
+  const app = await NestFactory.create(module, { bufferLogs: false });
+  app.enableShutdownHooks();
+  configure(app);
+  await app.listen(config.PORT, config.HOST);
+  new Logger(name).log(`listening on http://${config.HOST}:${config.PORT}`);
+}

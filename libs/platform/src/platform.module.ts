@@ -1,0 +1,35 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { createKafka } from '@orderflow/messaging';
+import { CLOCK, systemClock } from './clock.port';
+import { PG_POOL, PoolCloser, createPool } from './database.provider';
+import { RequestValidationFilter } from './http/zod-validation.pipe';
+import { ID_GENERATOR, randomIds } from './id-generator.port';
+import { outboxPrunerProvider } from './outbox-pruner.lifecycle';
+import { KAFKA } from './kafka.provider';
+import { HealthController } from './health/health.controller';
+import type { ServiceEnv } from './service.config';
+
+/** The shared edge of every service: its database pool, its Kafka client, the clock and id ports, `/health`. */
+@Module({})
+export class PlatformModule {
+  static forService(config: ServiceEnv): DynamicModule {
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController],
+      providers: [
+        { provide: PG_POOL, useFactory: () => createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE) },
+        { provide: KAFKA, useFactory: () => createKafka(config.SERVICE_NAME, config.KAFKA_BROKERS) },
+        { provide: CLOCK, useValue: systemClock },
+        { provide: ID_GENERATOR, useValue: randomIds },
+        { provide: APP_FILTER, useClass: RequestValidationFilter },
+        outboxPrunerProvider(config),
+        PoolCloser,
+      ],
+      exports: [PG_POOL, KAFKA, CLOCK, ID_GENERATOR],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * What every service reads from its environment. A service extends this schema
+ * with its own keys; a bad value stops the service at start, with the key named.
+ */
+export const ServiceEnv = z.object({
+  /** Kafka client id and log name; each service sets its own default. */
+  SERVICE_NAME: z.string().min(1),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(1).max(65535),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  KAFKA_BROKERS: z
+    .string()
+    .min(1)
+    .transform((s) => s.split(',').map((b) => b.trim())),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /** Outbox rows older than this are deleted (Debezium reads them from the WAL, not the table). */
+  OUTBOX_KEEP_MS: z.coerce.number().int().min(0).default(60_000),
+  /** 0 turns pruning off: with the polling relay, which deletes what it sent, the pruner must not run. */
+  OUTBOX_PRUNE_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+});
+export type ServiceEnv = z.infer<typeof ServiceEnv>;
+
+export function loadServiceConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}

@@ -1,0 +1,6 @@
+import { z } from 'zod';
+
+export const EmailsQuery = z.object({
+  orderId: z.uuid({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a UUID') }),
+});
+export type EmailsQuery = z.infer<typeof EmailsQuery>;

@@ -1,0 +1,28 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { PlatformModule } from '@orderflow/platform';
+import { OrderCommands } from './application/order.commands';
+import { OrderQueries } from './application/order.queries';
+import { PlaceOrderHandler } from './application/place-order';
+import type { OrdersConfig } from './config/orders.config';
+import { OrderExceptionFilter } from './http/order.exception-filter';
+import { OrdersHttpController } from './http/orders.http.controller';
+import { orderConsumers } from './messaging/order.consumers';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: OrdersConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [PlatformModule.forService(config)],
+      controllers: [OrdersHttpController],
+      providers: [
+        { provide: APP_FILTER, useClass: OrderExceptionFilter },
+        OrderCommands,
+        OrderQueries,
+        PlaceOrderHandler,
+        ...orderConsumers,
+      ],
+    };
+  }
+}

@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Queryable, inTransaction, writeToOutbox } from '@orderflow/messaging';
+import { CLOCK, type Clock, ID_GENERATOR, type IdGenerator, PG_POOL } from '@orderflow/platform';
+import type { Pool } from 'pg';
+import { type Order, type OrderState, fold } from '../domain/order';
+import { type OrderCommand, decide } from '../domain/order.decide';
+import { OrderError } from '../domain/order.errors';
+import { ConcurrencyConflict, appendOrderEvents, loadOrderEvents } from '../persistence/order-event.store';
+
+export interface CommandOrigin {
+  correlationId?: string;
+  causationId?: string | null;
+}
+
+/**
+ * Load the stream → decide → append the events and their outbox rows, in one
+ * transaction. Nothing is published from here: Debezium relays the outbox.
+ */
+@Injectable()
+export class OrderCommands {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
+  ) {}
+
+  /** For HTTP: its own transaction, retried when another command won the race. */
+  async execute(orderId: string, command: OrderCommand, origin: CommandOrigin = {}): Promise<Order> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await inTransaction(this.pool, (tx) => this.executeIn(tx, orderId, command, origin));
+      } catch (error) {
+        if (!(error instanceof ConcurrencyConflict)) throw error;
+        if (attempt >= 5) {
+          throw new OrderError('ORDER_CONCURRENCY_CONFLICT', `order ${orderId} is being changed by others; try again`);
+        }
+      }
+    }
+  }
+
+  /** Inside a caller's transaction (a consumer's, with its inbox row). */
+  async executeIn(tx: Queryable, orderId: string, command: OrderCommand, origin: CommandOrigin): Promise<Order> {
+    const state = fold(await loadOrderEvents(tx, orderId));
+    const events = decide(command, state, {
+      orderId,
+      eventIds: [this.ids.next()],
+      now: this.clock.now().toISOString(),
+      correlationId: origin.correlationId ?? orderId,
+      causationId: origin.causationId ?? null,
+    });
+    await appendOrderEvents(tx, events);
+    await writeToOutbox(tx, events);
+    return asOrder(fold(events, state), orderId);
+  }
+}
+
+export const asOrder = (state: OrderState, orderId: string): Order => {
+  if (state.status === 'NONE') throw new OrderError('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
+  return state;
+};

@@ -1,0 +1,56 @@
+import { type Queryable, TransientError } from '@orderflow/messaging';
+import { parseEvent } from '@orderflow/events';
+import { type OrderEvent, isOrderEvent } from '../domain/order';
+
+/**
+ * Another command appended to the same order first. Transient: loading the
+ * stream again and deciding again may well succeed.
+ */
+export class ConcurrencyConflict extends TransientError {
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} was changed concurrently`);
+    this.name = 'ConcurrencyConflict';
+  }
+}
+
+/** An order's events, in version order, at their current schema version. */
+export async function loadOrderEvents(db: Queryable, orderId: string): Promise<OrderEvent[]> {
+  const { rows } = await db.query<{ envelope: unknown }>(
+    'SELECT envelope FROM order_events WHERE order_id = $1 ORDER BY version',
+    [orderId],
+  );
+  return rows.map((r) => parseEvent(r.envelope)).filter(isOrderEvent);
+}
+
+/**
+ * Appends events at the versions `decide` gave them, in one statement. No read
+ * inside the transaction: the primary key (order_id, version) refuses a
+ * version someone else wrote, and that refusal is the concurrency check.
+ */
+export async function appendOrderEvents(tx: Queryable, events: readonly OrderEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  try {
+    await tx.query(
+      `INSERT INTO order_events (order_id, version, event_id, type, schema_version, occurred_at,
+                                 correlation_id, causation_id, envelope)
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[],
+                            $7::uuid[], $8::uuid[], $9::jsonb[])`,
+      [
+        events.map((e) => e.aggregateId),
+        events.map((e) => e.aggregateVersion),
+        events.map((e) => e.eventId),
+        events.map((e) => e.type),
+        events.map((e) => e.schemaVersion),
+        events.map((e) => e.occurredAt),
+        events.map((e) => e.correlationId),
+        events.map((e) => e.causationId),
+        events.map((e) => JSON.stringify(e)),
+      ],
+    );
+  } catch (error) {
+    if ((error as { code?: string; constraint?: string }).constraint === 'order_events_pkey') {
+      throw new ConcurrencyConflict(events[0]!.aggregateId);
+    }
+    throw error;
+  }
+}

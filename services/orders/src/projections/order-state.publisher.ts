@@ -1,0 +1,41 @@
+import { Topics } from '@orderflow/events';
+import { createSafeProducer } from '@orderflow/messaging';
+import type { Kafka, Producer } from 'kafkajs';
+import type { Pool } from 'pg';
+import { type OrderViewRow, toOrder } from './order-view.projection';
+
+/**
+ * Publishes each changed order's latest state to the compacted `orders.state`
+ * topic, keyed by order id, after the projection's transaction committed.
+ * Read back from the read model, so what is published is what was committed;
+ * at least once, which compaction makes harmless.
+ */
+export class OrderStatePublisher {
+  private readonly producer: Producer;
+  private connected?: Promise<void>;
+
+  constructor(
+    kafka: Kafka,
+    private readonly pool: Pool,
+  ) {
+    this.producer = createSafeProducer(kafka);
+  }
+
+  async publish(orderIds: readonly string[]): Promise<void> {
+    if (orderIds.length === 0) return;
+    this.connected ??= this.producer.connect();
+    await this.connected;
+    const { rows } = await this.pool.query<OrderViewRow>('SELECT * FROM orders_view_v1 WHERE id = ANY($1::uuid[])', [
+      [...new Set(orderIds)],
+    ]);
+    await this.producer.send({
+      topic: Topics.ordersState,
+      acks: -1,
+      messages: rows.map((row) => ({ key: row.id, value: JSON.stringify(toOrder(row)) })),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.connected) await this.producer.disconnect();
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Rebuilds the orders read model from `orders.events` alone, or one order's
+ * state from the topic by key.
+ *
+ *   replay --from-beginning            empty orders_view_v1, then fold every event on the topic
+ *   replay --from-offset N             fold events from offset N of every partition onto the rows there
+ *   replay --from-timestamp 2026-11-24T10:00:00Z   likewise, from the first offset at or after that time
+ *   replay --order <id>                print one order's state, folded from its partition of the topic
+ *
+ * Reads up to the end offsets taken at start, then stops: the live projection
+ * goes on with what comes after. Both write through `projectEvents`, whose
+ * version guard makes their overlap harmless. Needs DATABASE_URL (the orders
+ * database) and KAFKA_BROKERS; `npm run replay -- …` sets them from the stack.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { parseEvent, Topics } from '@orderflow/events';
+import { inTransaction } from '@orderflow/messaging';
+import { ServiceEnv, loadServiceConfig } from '@orderflow/platform';
+import { SingleBar } from 'cli-progress';
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { Pool } from 'pg';
+import { type OrderEvent, fold, isOrderEvent } from '../domain/order';
+import { projectEvents } from './order-view.projection';
+
+export type Start = { kind: 'beginning' } | { kind: 'offset'; offset: bigint } | { kind: 'timestamp'; at: Date };
+
+const ReplayEnv = ServiceEnv.pick({ DATABASE_URL: true, KAFKA_BROKERS: true });
+
+export interface ReplayResult {
+  events: number;
+  skipped: number;
+  orders: number;
+  seconds: number;
+}
+
+export async function replayReadModel(
+  pool: Pool,
+  kafka: Kafka,
+  start: Start,
+  onProgress: (done: number, total: number) => void = () => undefined,
+  topic: string = Topics.ordersEvents,
+): Promise<ReplayResult> {
+  const started = performance.now();
+  const range = await partitionRange(kafka, topic, start);
+  const total = range.reduce((sum, p) => sum + Number(p.end - p.from), 0);
+  if (start.kind === 'beginning') await pool.query('TRUNCATE orders_view_v1');
+
+  let done = 0;
+  let skipped = 0;
+  await readRange(kafka, topic, range, async (messages) => {
+    const events = decodeOrderEvents(messages);
+    skipped += messages.length - events.length;
+    await inTransaction(pool, (tx) => projectEvents(tx, events));
+    done += messages.length;
+    onProgress(done, total);
+  });
+  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM orders_view_v1');
+  return {
+    events: done - skipped,
+    skipped,
+    orders: Number(rows[0]?.n ?? 0),
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** One order's state, folded from the events with its key on its partition of the topic. */
+export async function replayOrder(kafka: Kafka, orderId: string) {
+  const admin = kafka.admin();
+  await admin.connect();
+  const [metadata] = (await admin.fetchTopicMetadata({ topics: [Topics.ordersEvents] })).topics;
+  const ends = await admin.fetchTopicOffsets(Topics.ordersEvents);
+  await admin.disconnect();
+  // The broker's default partitioner (murmur2 of the key), which Debezium's producer uses.
+  const partition = murmur2Partition(orderId, metadata?.partitions.length ?? 1);
+  const end = BigInt(ends.find((e) => e.partition === partition)?.high ?? '0');
+  const low = BigInt(ends.find((e) => e.partition === partition)?.low ?? '0');
+  const events: OrderEvent[] = [];
+  await readRange(kafka, Topics.ordersEvents, [{ partition, from: low, end }], async (messages) => {
+    events.push(...decodeOrderEvents(messages.filter((m) => m.key?.toString() === orderId)));
+  });
+  return fold(events);
+}
+
+export interface PartitionRange {
+  partition: number;
+  from: bigint;
+  end: bigint;
+}
+
+export async function partitionRange(kafka: Kafka, topic: string, start: Start): Promise<PartitionRange[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const byTime =
+      start.kind === 'timestamp' ? await admin.fetchTopicOffsetsByTimestamp(topic, start.at.getTime()) : [];
+    return ends.map(({ partition, low, high }) => {
+      const end = BigInt(high);
+      const from =
+        start.kind === 'beginning'
+          ? BigInt(low)
+          : start.kind === 'offset'
+            ? start.offset
+            : BigInt(byTime.find((t) => t.partition === partition)?.offset ?? high);
+      const clamped = from < BigInt(low) ? BigInt(low) : from > end ? end : from;
+      return { partition, from: clamped, end };
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Reads each partition from `from` up to (not including) `end`, a batch at a time, then stops. */
+export async function readRange(
+  kafka: Kafka,
+  topic: string,
+  range: PartitionRange[],
+  onBatch: (messages: KafkaMessage[]) => Promise<void>,
+): Promise<void> {
+  const pending = new Map(range.filter((p) => p.from < p.end).map((p) => [p.partition, p]));
+  if (pending.size === 0) return;
+  const consumer = kafka.consumer({
+    groupId: `orders.replay.${randomUUID()}`,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    maxWaitTimeInMs: 100,
+  });
+  await consumer.connect();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
+      void consumer.subscribe({ topic }).then(async () => {
+        await consumer.run({
+          autoCommit: false,
+          partitionsConsumedConcurrently: 3,
+          eachBatch: async ({ batch }) => {
+            const target = pending.get(batch.partition);
+            if (!target) return;
+            const wanted = batch.messages.filter((m) => BigInt(m.offset) < target.end);
+            if (wanted.length > 0) await onBatch(wanted);
+            const last = batch.messages[batch.messages.length - 1];
+            if (last && BigInt(last.offset) + 1n >= target.end) {
+              pending.delete(batch.partition);
+              if (pending.size === 0) resolve();
+            }
+          },
+        });
+        for (const p of pending.values()) {
+          consumer.seek({ topic, partition: p.partition, offset: p.from.toString() });
+        }
+      }, reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Messages that are not order events (a bad message the live consumer dead-lettered) are skipped. */
+function decodeOrderEvents(messages: KafkaMessage[]): OrderEvent[] {
+  const events: OrderEvent[] = [];
+  for (const message of messages) {
+    try {
+      const event = parseEvent(JSON.parse(message.value?.toString('utf8') ?? 'null'));
+      if (isOrderEvent(event)) events.push(event);
+    } catch {
+      /* counted as skipped */
+    }
+  }
+  return events;
+}
+
+function murmur2Partition(key: string, partitions: number): number {
+  // kafkajs ships the Java client's murmur2; it exports no path to it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: string) => number;
+  return (murmur2(key) & 0x7fffffff) % partitions;
+}
+
+function parseArgs(argv: string[]): { start: Start; orderId?: string } {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const orderId = value('--order');
+  if (orderId) return { start: { kind: 'beginning' }, orderId };
+  const offset = value('--from-offset');
+  if (offset !== undefined) {
+    if (!/^\d+$/.test(offset)) throw new Error('--from-offset takes a whole number');
+    return { start: { kind: 'offset', offset: BigInt(offset) } };
+  }
+  const at = value('--from-timestamp');
+  if (at !== undefined) {
+    const date = new Date(at);
+    if (Number.isNaN(date.getTime())) throw new Error('--from-timestamp takes an ISO-8601 time');
+    return { start: { kind: 'timestamp', at: date } };
+  }
+  if (argv.includes('--from-beginning')) return { start: { kind: 'beginning' } };
+  throw new Error('usage: replay --from-beginning | --from-offset N | --from-timestamp ISO | --order ID');
+}
+
+async function main(): Promise<void> {
+  const { start, orderId } = parseArgs(process.argv.slice(2));
+  const env = loadServiceConfig(ReplayEnv);
+  const kafka = new Kafka({ clientId: 'orders-replay', brokers: env.KAFKA_BROKERS, logLevel: logLevel.ERROR });
+  if (orderId) {
+    process.stdout.write(`${JSON.stringify(await replayOrder(kafka, orderId), null, 2)}\n`);
+    return;
+  }
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4 });
+  const bar = new SingleBar({
+    format: 'replay [{bar}] {percentage}% | {value}/{total} events | {eta_formatted} left',
+    stream: process.stderr,
+  });
+  let barStarted = false;
+  try {
+    const result = await replayReadModel(pool, kafka, start, (done, total) => {
+      if (!barStarted) bar.start(total, 0);
+      barStarted = true;
+      bar.update(done);
+    });
+    if (barStarted) bar.stop();
+    process.stdout.write(
+      `replayed ${result.events} events (${result.skipped} skipped) into ${result.orders} orders in ` +
+        `${result.seconds.toFixed(1)} s (${Math.round(result.events / Math.max(result.seconds, 0.001))} events/s)\n`,
+    );
+  } finally {
+    await pool.end();
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`replay: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
