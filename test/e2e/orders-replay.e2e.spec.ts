@@ -171,7 +171,6 @@ describe('replaying orders.events', () => {
     const store = fold((await loadOrderEvents(pool, cancelled)).filter(isOrderEvent) as OrderEvent[]);
     expect(normalise(JSON.parse(replay.stdout))).toEqual(normalise(store));
   });
-
 });
 
 /** jsonb does not keep key order: compare with sorted keys. */
