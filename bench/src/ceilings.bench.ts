@@ -17,7 +17,15 @@ import { type BenchReport, percentile, round } from './bench.results';
 const config = loadStackConfig();
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
-export async function ceilings(): Promise<BenchReport> {
+export interface Ceilings {
+  producer1p: number;
+  producer6p: number;
+  roundTripP50: number;
+  roundTripP99: number;
+  pgTransactions: number;
+}
+
+export async function measureCeilings(seconds = SECONDS): Promise<Ceilings> {
   const brokers = [config.kafka.bootstrap];
   const kafka = new Kafka({ clientId: 'bench-ceilings', brokers, logLevel: logLevel.NOTHING });
   const topics = await createTestTopics(brokers, [
@@ -26,34 +34,46 @@ export async function ceilings(): Promise<BenchReport> {
     { purpose: 'bench-roundtrip', partitions: 1 },
   ]);
   try {
-    const rows: Record<string, string | number>[] = [];
-    for (const topic of topics.names.slice(0, 2)) {
-      const rate = await producerThroughput(kafka, topic);
-      rows.push({
-        ceiling: `kafkajs idempotent producer, acks=all, ${topic.includes('-6p') ? 6 : 1} partition(s)`,
-        value: round(rate, 0),
-        unit: 'events/s',
-      });
-    }
-    const rtt = await roundTrip(kafka, topics.names[2]!);
-    rows.push({ ceiling: 'produce → consume round trip, p50', value: round(percentile(rtt, 50), 2), unit: 'ms' });
-    rows.push({ ceiling: 'produce → consume round trip, p99', value: round(percentile(rtt, 99), 2), unit: 'ms' });
-    rows.push({
-      ceiling: 'raw pg single-row transactions, 1 connection',
-      value: round(await pgTransactions(), 0),
-      unit: 'tx/s',
-    });
+    const [oneP, sixP, rttTopic] = topics.names as [string, string, string];
+    const producer1p = await producerThroughput(kafka, oneP, seconds);
+    const producer6p = await producerThroughput(kafka, sixP, seconds);
+    const rtt = await roundTrip(kafka, rttTopic, seconds);
     return {
-      title: 'Ceilings: raw producer, round trip, raw Postgres',
-      method: `Each measured for ${SECONDS} s against the running stack's broker and Postgres; events are ~1 KB JSON envelopes.`,
-      rows,
+      producer1p,
+      producer6p,
+      roundTripP50: percentile(rtt, 50),
+      roundTripP99: percentile(rtt, 99),
+      pgTransactions: await pgTransactions(seconds),
     };
   } finally {
     await topics.remove();
   }
 }
 
-export async function producerThroughput(kafka: Kafka, topic: string): Promise<number> {
+export async function ceilings(): Promise<BenchReport> {
+  const c = await measureCeilings();
+  return {
+    title: 'Ceilings: raw producer, round trip, raw Postgres',
+    method: `Each measured for ${SECONDS} s against the running stack's broker and Postgres; events are ~1 KB JSON envelopes.`,
+    rows: [
+      {
+        ceiling: 'kafkajs idempotent producer, acks=all, 1 partition',
+        value: round(c.producer1p, 0),
+        unit: 'events/s',
+      },
+      {
+        ceiling: 'kafkajs idempotent producer, acks=all, 6 partitions',
+        value: round(c.producer6p, 0),
+        unit: 'events/s',
+      },
+      { ceiling: 'produce → consume round trip, p50', value: round(c.roundTripP50, 2), unit: 'ms' },
+      { ceiling: 'produce → consume round trip, p99', value: round(c.roundTripP99, 2), unit: 'ms' },
+      { ceiling: 'raw pg single-row transactions, 1 connection', value: round(c.pgTransactions, 0), unit: 'tx/s' },
+    ],
+  };
+}
+
+export async function producerThroughput(kafka: Kafka, topic: string, seconds = SECONDS): Promise<number> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const value = JSON.stringify(
@@ -64,7 +84,7 @@ export async function producerThroughput(kafka: Kafka, topic: string): Promise<n
   const messages = Array.from({ length: 100 }, () => ({ key: randomUUID(), value }));
   let sent = 0;
   const started = performance.now();
-  const deadline = started + SECONDS * 1000;
+  const deadline = started + seconds * 1000;
   while (performance.now() < deadline) {
     await producer.send({ topic, acks: -1, messages });
     sent += messages.length;
@@ -74,7 +94,7 @@ export async function producerThroughput(kafka: Kafka, topic: string): Promise<n
   return rate;
 }
 
-async function roundTrip(kafka: Kafka, topic: string): Promise<number[]> {
+async function roundTrip(kafka: Kafka, topic: string, seconds: number): Promise<number[]> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: `bench-rtt-${randomUUID()}`, maxWaitTimeInMs: 10 });
   await Promise.all([producer.connect(), consumer.connect()]);
@@ -86,7 +106,7 @@ async function roundTrip(kafka: Kafka, topic: string): Promise<number[]> {
   // Let the consumer join before timing anything.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const samples: number[] = [];
-  const deadline = performance.now() + SECONDS * 1000;
+  const deadline = performance.now() + seconds * 1000;
   while (performance.now() < deadline && samples.length < 5_000) {
     const key = randomUUID();
     const arrived = new Promise<number>((resolve) => waiting.set(key, resolve));
@@ -99,14 +119,14 @@ async function roundTrip(kafka: Kafka, topic: string): Promise<number[]> {
   return samples;
 }
 
-async function pgTransactions(): Promise<number> {
+async function pgTransactions(seconds: number): Promise<number> {
   const admin = new Client({ connectionString: config.postgres.superuserUrl });
   await admin.connect();
   await admin.query('CREATE TABLE IF NOT EXISTS bench_ceiling (id uuid PRIMARY KEY, payload jsonb NOT NULL)');
   const payload = JSON.stringify(anOrderPlaced());
   let done = 0;
   const started = performance.now();
-  const deadline = started + SECONDS * 1000;
+  const deadline = started + seconds * 1000;
   while (performance.now() < deadline) {
     await admin.query('BEGIN');
     await admin.query('INSERT INTO bench_ceiling (id, payload) VALUES ($1, $2)', [randomUUID(), payload]);

@@ -4,6 +4,8 @@ import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { TopicTail } from '../../test/support/topic.tail';
 import { waitUntil } from '../../test/support/wait-until';
 import { resultsFile, writeLineChart } from './bench.chart';
+import { measureCeilings } from './ceilings.bench';
+import { CpuSampler, formatUsage } from './cpu.sampler';
 import { type BenchReport, percentile, round } from './bench.results';
 
 /**
@@ -21,6 +23,7 @@ const RATES = (process.env.BENCH_RATES ?? '50,100,200,300,400,500').split(',').m
 const DRAIN_MS = 30_000;
 /** JVMs (broker, Connect) and V8 compile hot paths in their first minute: measure after that. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 30);
+const CEILING_SECONDS = 5;
 
 interface Step {
   rate: number;
@@ -29,9 +32,21 @@ interface Step {
   emailed: number[];
   lost: number;
   errors: number;
+  /** % of one core per component while the orders were posted. */
+  cpu: Record<string, number>;
 }
 
-async function step(rate: number, orders: TopicTail, emails: TopicTail, seconds = SECONDS): Promise<Step> {
+/** Events on topics per confirmed order: placed, authorized, confirmed, and two EmailSent. */
+const EVENTS_PER_ORDER = 5;
+
+async function step(
+  rate: number,
+  orders: TopicTail,
+  emails: TopicTail,
+  sampler: CpuSampler,
+  seconds = SECONDS,
+): Promise<Step> {
+  const cpuFrom = sampler.sample();
   const postedAt = new Map<string, number>();
   let errors = 0;
   const inFlight: Promise<void>[] = [];
@@ -65,6 +80,7 @@ async function step(rate: number, orders: TopicTail, emails: TopicTail, seconds 
   }
   await Promise.all(inFlight);
   const postedIn = (performance.now() - started) / 1000;
+  const cpu = CpuSampler.usage(cpuFrom, sampler.sample());
 
   const confirmedAt = new Map<string, number>();
   const emailedAt = new Map<string, number>();
@@ -95,22 +111,26 @@ async function step(rate: number, orders: TopicTail, emails: TopicTail, seconds 
     emailed,
     lost: postedAt.size - confirmedAt.size,
     errors,
+    cpu,
   };
 }
 
 export async function saga(): Promise<BenchReport> {
   const brokers = [config.kafka.bootstrap];
+  const ceilings = await measureCeilings(CEILING_SECONDS);
+  const sampler = await CpuSampler.forStack();
   const orders = await TopicTail.start(brokers, Topics.ordersEvents);
   const emails = await TopicTail.start(brokers, Topics.emailEvents);
   const rows: Record<string, string | number>[] = [];
   const curve: { rate: number; p50: number; p99: number; email99: number }[] = [];
+  const profiles: string[] = [];
   let held = 0;
   try {
-    await step(RATES[0] ?? 50, orders, emails, WARMUP_SECONDS);
+    await step(RATES[0] ?? 50, orders, emails, sampler, WARMUP_SECONDS);
     orders.messages.length = 0;
     emails.messages.length = 0;
     for (const rate of RATES) {
-      const s = await step(rate, orders, emails);
+      const s = await step(rate, orders, emails, sampler);
       const p = (values: number[], q: number) => round(percentile(values, q), 0);
       const ok = s.lost === 0 && s.errors === 0 && percentile(s.confirmed, 99) < 1_000 && s.achieved >= rate * 0.95;
       if (ok) held = rate;
@@ -121,8 +141,12 @@ export async function saga(): Promise<BenchReport> {
         'email p50/p95/p99/max ms': `${p(s.emailed, 50)} / ${p(s.emailed, 95)} / ${p(s.emailed, 99)} / ${p(s.emailed, 100)}`,
         lost: s.lost,
         'http errors': s.errors,
+        'events/s ÷ producer ceiling': round((s.achieved * EVENTS_PER_ORDER) / ceilings.producer6p, 3),
+        'orders/s ÷ raw pg tx/s': round(s.achieved / ceilings.pgTransactions, 2),
+        'p50 ÷ round trip p50': round(percentile(s.confirmed, 50) / ceilings.roundTripP50, 0),
         held: ok ? 'yes' : 'no',
       });
+      profiles.push(`CPU at ${rate}/s (% of one core): ${formatUsage(s.cpu)}.`);
       curve.push({
         rate,
         p50: percentile(s.confirmed, 50),
@@ -149,6 +173,15 @@ export async function saga(): Promise<BenchReport> {
       'Latency from the POST to OrderConfirmed on orders.events, and to EmailSent(ORDER_CONFIRMED) on email.events. ' +
       `A step holds when nothing is lost, p99 to confirmed < 1 s and ≥ 95% of the offered rate was achieved; the run stops at the first that does not.`,
     rows,
-    notes: [`Highest rate held: ${held} orders/s.`, 'Chart: saga.svg (latency against offered rate).'],
+    notes: [
+      `Highest rate held: ${held} orders/s.`,
+      `Ceilings measured in the same run (${CEILING_SECONDS} s each, before the warm-up): kafkajs idempotent producer ` +
+        `${round(ceilings.producer6p, 0)} events/s (6 partitions), produce → consume round trip p50 ` +
+        `${round(ceilings.roundTripP50, 2)} ms / p99 ${round(ceilings.roundTripP99, 2)} ms, raw pg ` +
+        `${round(ceilings.pgTransactions, 0)} single-row tx/s. An order is ${EVENTS_PER_ORDER} events on topics ` +
+        'and three Kafka hops from POST to OrderConfirmed.',
+      ...profiles,
+      'Chart: saga.svg (latency against offered rate).',
+    ],
   };
 }

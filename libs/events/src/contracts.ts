@@ -47,29 +47,43 @@ export class ContractViolation extends CodedError<ContractViolationCode> {
   }
 }
 
-/** Validates any message as an event and returns it at its type's current version. */
+/**
+ * Validates any message as an event and returns it at its type's current version.
+ * The happy path validates once, against the type's own schema; the envelope
+ * alone is checked only to name what is wrong with a message that fails.
+ */
 export function parseEvent(raw: unknown): DomainEvent {
-  const envelope = AnyEnvelope.safeParse(raw);
-  if (!envelope.success) throw new ContractViolation('NOT_AN_ENVELOPE', summarize(envelope.error));
-  const { type, schemaVersion } = envelope.data;
-  if (!isKnownEventType(type)) throw new ContractViolation('UNKNOWN_EVENT_TYPE', `no contract for type '${type}'`);
-  const contract = contracts[type];
-  const schema: z.ZodType = contract.current;
-  const currentVersion = (contract.current.shape.schemaVersion as z.ZodLiteral<number>).value;
-  if (schemaVersion === currentVersion) {
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success)
-      throw new ContractViolation('SCHEMA_VIOLATION', `${type} v${schemaVersion}: ${summarize(parsed.error)}`);
-    return parsed.data as DomainEvent;
+  const { type, schemaVersion } = (raw ?? {}) as { type?: unknown; schemaVersion?: unknown };
+  const contract = typeof type === 'string' && isKnownEventType(type) ? contracts[type] : undefined;
+  if (contract && schemaVersion === currentVersionOf(contract.current)) {
+    const parsed = (contract.current as z.ZodType).safeParse(raw);
+    if (parsed.success) return parsed.data as DomainEvent;
+    envelopeOrThrow(raw);
+    throw new ContractViolation('SCHEMA_VIOLATION', `${type as string} v${schemaVersion}: ${summarize(parsed.error)}`);
   }
-  const upcast = (contract.older as Record<number, (raw: unknown) => unknown>)[schemaVersion];
-  if (!upcast) throw new ContractViolation('UNKNOWN_SCHEMA_VERSION', `${type} has no schema version ${schemaVersion}`);
+  envelopeOrThrow(raw);
+  if (!contract) throw new ContractViolation('UNKNOWN_EVENT_TYPE', `no contract for type '${String(type)}'`);
+  const upcast = (contract.older as Record<number, (raw: unknown) => unknown>)[schemaVersion as number];
+  if (!upcast) {
+    throw new ContractViolation(
+      'UNKNOWN_SCHEMA_VERSION',
+      `${String(type)} has no schema version ${String(schemaVersion)}`,
+    );
+  }
   try {
     return upcast(raw) as DomainEvent;
   } catch (error) {
     const detail = error instanceof Error && 'issues' in error ? summarize(error as z.ZodError) : String(error);
-    throw new ContractViolation('SCHEMA_VIOLATION', `${type} v${schemaVersion}: ${detail}`);
+    throw new ContractViolation('SCHEMA_VIOLATION', `${String(type)} v${String(schemaVersion)}: ${detail}`);
   }
+}
+
+const currentVersionOf = (schema: { shape: { schemaVersion: unknown } }) =>
+  (schema.shape.schemaVersion as z.ZodLiteral<number>).value;
+
+function envelopeOrThrow(raw: unknown): void {
+  const envelope = AnyEnvelope.safeParse(raw);
+  if (!envelope.success) throw new ContractViolation('NOT_AN_ENVELOPE', summarize(envelope.error));
 }
 
 const summarize = (error: z.ZodError) =>

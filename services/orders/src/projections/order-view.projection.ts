@@ -7,7 +7,10 @@ import { type Order, type OrderEvent, type OrderState, fold } from '../domain/or
  * the same code: load the rows of a batch's orders, fold the events newer
  * than each row, write back in one statement. An event at or below a row's
  * version changes nothing, so redelivery and overlapping replays are harmless.
+ * A rebuild writes the same shape into a table beside it (`table`).
  */
+export const ORDER_VIEW_TABLE = 'orders_view_v1';
+
 export interface OrderViewRow {
   id: string;
   status: Order['status'];
@@ -43,55 +46,105 @@ export const toOrder = (row: OrderViewRow): Order => ({
   updatedAt: iso(row.updated_at),
 });
 
-export async function projectEvents(tx: Queryable, events: readonly OrderEvent[]): Promise<Order[]> {
+export async function projectEvents(
+  tx: Queryable,
+  events: readonly OrderEvent[],
+  table = ORDER_VIEW_TABLE,
+): Promise<Order[]> {
   if (events.length === 0) return [];
-  const byOrder = new Map<string, OrderEvent[]>();
-  for (const event of events) byOrder.set(event.aggregateId, [...(byOrder.get(event.aggregateId) ?? []), event]);
-
-  const { rows } = await tx.query<OrderViewRow>('SELECT * FROM orders_view_v1 WHERE id = ANY($1::uuid[])', [
-    [...byOrder.keys()],
-  ]);
-  const current = new Map(rows.map((r) => [r.id, toOrder(r)]));
-
+  const byOrder = groupByOrder(events);
+  const current = await loadOrderViews(tx, [...byOrder.keys()], table);
   const changed: Order[] = [];
   for (const [orderId, orderEvents] of byOrder) {
-    const before: OrderState = current.get(orderId) ?? { status: 'NONE' };
-    const since = before.status === 'NONE' ? 0 : before.version;
-    const after = fold(
-      orderEvents.filter((e) => e.aggregateVersion > since),
-      before,
-    );
-    if (after.status !== 'NONE' && after.version > since) changed.push(after);
+    const after = foldNewer(current.get(orderId) ?? { status: 'NONE' }, orderEvents);
+    if (after) changed.push(after);
   }
-  await upsert(tx, changed);
+  await writeOrderViews(tx, changed, table);
   return changed;
 }
 
-async function upsert(tx: Queryable, orders: readonly Order[]): Promise<void> {
+export function groupByOrder(events: readonly OrderEvent[]): Map<string, OrderEvent[]> {
+  const byOrder = new Map<string, OrderEvent[]>();
+  for (const event of events) {
+    const list = byOrder.get(event.aggregateId);
+    if (list) list.push(event);
+    else byOrder.set(event.aggregateId, [event]);
+  }
+  return byOrder;
+}
+
+/** The state after the events newer than `before`, or undefined when none of them changes it. */
+export function foldNewer(before: OrderState, events: readonly OrderEvent[]): Order | undefined {
+  const since = before.status === 'NONE' ? 0 : before.version;
+  const after = fold(
+    events.filter((e) => e.aggregateVersion > since),
+    before,
+  );
+  return after.status !== 'NONE' && after.version > since ? after : undefined;
+}
+
+export async function loadOrderViews(
+  tx: Queryable,
+  orderIds: readonly string[],
+  table = ORDER_VIEW_TABLE,
+): Promise<Map<string, Order>> {
+  if (orderIds.length === 0) return new Map();
+  const { rows } = await tx.query<OrderViewRow>(`SELECT * FROM ${table} WHERE id = ANY($1::uuid[])`, [orderIds]);
+  return new Map(rows.map((r) => [r.id, toOrder(r)]));
+}
+
+/** The table's columns, their types, and an order as a row in that order. */
+const COLUMNS = [
+  ['id', 'uuid'],
+  ['status', 'text'],
+  ['customer_id', 'text'],
+  ['customer_email', 'text'],
+  ['currency', 'text'],
+  ['items', 'jsonb'],
+  ['total_cents', 'bigint'],
+  ['paid', 'boolean'],
+  ['cancellation_cause', 'text'],
+  ['cancellation_reason', 'text'],
+  ['version', 'int'],
+  ['created_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'],
+] as const;
+export const ORDER_VIEW_COLUMNS = COLUMNS.map(([name]) => name).join(', ');
+
+export const orderViewRow = (o: Order): (string | number | boolean | null)[] => [
+  o.id,
+  o.status,
+  o.customerId,
+  o.customerEmail,
+  o.currency,
+  JSON.stringify(o.items),
+  o.totalCents,
+  o.paid,
+  o.cancellation?.cause ?? null,
+  o.cancellation?.reason ?? null,
+  o.version,
+  o.createdAt,
+  o.updatedAt,
+];
+
+/** Appended to an INSERT into the view: a row already at a newer version is left alone. */
+const NEWER_VERSION_WINS = `ON CONFLICT (id) DO UPDATE SET
+  status = EXCLUDED.status, paid = EXCLUDED.paid, cancellation_cause = EXCLUDED.cancellation_cause,
+  cancellation_reason = EXCLUDED.cancellation_reason, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+  WHERE v.version < EXCLUDED.version`;
+
+/** One statement for the whole batch. */
+export async function writeOrderViews(
+  tx: Queryable,
+  orders: readonly Order[],
+  table = ORDER_VIEW_TABLE,
+): Promise<void> {
   if (orders.length === 0) return;
+  const rows = orders.map(orderViewRow);
   await tx.query(
-    `INSERT INTO orders_view_v1 AS v (id, status, customer_id, customer_email, currency, items, total_cents, paid,
-                                     cancellation_cause, cancellation_reason, version, created_at, updated_at)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::bigint[],
-                          $8::boolean[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::timestamptz[])
-     ON CONFLICT (id) DO UPDATE SET
-       status = EXCLUDED.status, paid = EXCLUDED.paid, cancellation_cause = EXCLUDED.cancellation_cause,
-       cancellation_reason = EXCLUDED.cancellation_reason, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
-     WHERE v.version < EXCLUDED.version`,
-    [
-      orders.map((o) => o.id),
-      orders.map((o) => o.status),
-      orders.map((o) => o.customerId),
-      orders.map((o) => o.customerEmail),
-      orders.map((o) => o.currency),
-      orders.map((o) => JSON.stringify(o.items)),
-      orders.map((o) => o.totalCents),
-      orders.map((o) => o.paid),
-      orders.map((o) => o.cancellation?.cause ?? null),
-      orders.map((o) => o.cancellation?.reason ?? null),
-      orders.map((o) => o.version),
-      orders.map((o) => o.createdAt),
-      orders.map((o) => o.updatedAt),
-    ],
+    `INSERT INTO ${table} AS v (${ORDER_VIEW_COLUMNS})
+     SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
+     ${NEWER_VERSION_WINS}`,
+    COLUMNS.map((_, i) => rows.map((row) => row[i])),
   );
 }

@@ -2,15 +2,18 @@
  * Rebuilds the orders read model from `orders.events` alone, or one order's
  * state from the topic by key.
  *
- *   replay --from-beginning            empty orders_view_v1, then fold every event on the topic
+ *   replay --from-beginning            rebuild orders_view_v1 beside the live one from every event, then swap
  *   replay --from-offset N             fold events from offset N of every partition onto the rows there
  *   replay --from-timestamp 2026-11-24T10:00:00Z   likewise, from the first offset at or after that time
  *   replay --order <id>                print one order's state, folded from its partition of the topic
  *
- * Reads up to the end offsets taken at start, then stops: the live projection
- * goes on with what comes after. Both write through `projectEvents`, whose
- * version guard makes their overlap harmless. Needs DATABASE_URL (the orders
- * database) and KAFKA_BROKERS; `npm run replay -- …` sets them from the stack.
+ * From an offset or a time it folds onto the live rows, up to the end offsets
+ * taken at start; the live projection goes on with what comes after, and the
+ * version guard in `projectEvents` makes their overlap harmless. From the
+ * beginning it builds a new table (see OrderViewRebuild), catches up with what
+ * arrived meanwhile while the live projection waits, and swaps it in. Needs
+ * DATABASE_URL (the orders database) and KAFKA_BROKERS; `npm run replay -- …`
+ * sets them from the stack.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -21,7 +24,8 @@ import { SingleBar } from 'cli-progress';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { type OrderEvent, fold, isOrderEvent } from '../domain/order';
-import { projectEvents } from './order-view.projection';
+import { ORDER_VIEW_TABLE, projectEvents } from './order-view.projection';
+import { OrderViewRebuild, REBUILD_TABLE } from './order-view.rebuild';
 
 export type Start = { kind: 'beginning' } | { kind: 'offset'; offset: bigint } | { kind: 'timestamp'; at: Date };
 
@@ -44,18 +48,40 @@ export async function replayReadModel(
   const started = performance.now();
   const range = await partitionRange(kafka, topic, start);
   const total = range.reduce((sum, p) => sum + Number(p.end - p.from), 0);
-  if (start.kind === 'beginning') await pool.query('TRUNCATE orders_view_v1');
-
   let done = 0;
   let skipped = 0;
-  await readRange(kafka, topic, range, async (messages) => {
+  const decoded = (messages: KafkaMessage[]) => {
     const events = decodeOrderEvents(messages);
     skipped += messages.length - events.length;
-    await inTransaction(pool, (tx) => projectEvents(tx, events));
     done += messages.length;
-    onProgress(done, total);
-  });
-  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM orders_view_v1');
+    return events;
+  };
+
+  if (start.kind === 'beginning') {
+    const rebuild = await OrderViewRebuild.start(pool);
+    try {
+      await readRange(kafka, topic, range, async (messages) => {
+        await rebuild.apply(decoded(messages));
+        onProgress(done, total);
+      });
+      await rebuild.swap(async (tx) => {
+        const rest = await rangeAfter(kafka, topic, range);
+        await readRange(kafka, topic, rest, async (messages) => {
+          await projectEvents(tx, decoded(messages), REBUILD_TABLE);
+        });
+      });
+    } catch (error) {
+      await rebuild.abandon();
+      throw error;
+    }
+  } else {
+    await readRange(kafka, topic, range, async (messages) => {
+      const events = decoded(messages);
+      await inTransaction(pool, (tx) => projectEvents(tx, events));
+      onProgress(done, total);
+    });
+  }
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${ORDER_VIEW_TABLE}`);
   return {
     events: done - skipped,
     skipped,
@@ -106,6 +132,22 @@ export async function partitionRange(kafka: Kafka, topic: string, start: Start):
       const clamped = from < BigInt(low) ? BigInt(low) : from > end ? end : from;
       return { partition, from: clamped, end };
     });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** From where `previous` ended up to each partition's end now. */
+async function rangeAfter(kafka: Kafka, topic: string, previous: PartitionRange[]): Promise<PartitionRange[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    return previous.map(({ partition, end }) => ({
+      partition,
+      from: end,
+      end: BigInt(ends.find((e) => e.partition === partition)?.high ?? end),
+    }));
   } finally {
     await admin.disconnect();
   }

@@ -1,0 +1,185 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type Queryable, inTransaction } from '@orderflow/messaging';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Order, OrderEvent } from '../domain/order';
+import {
+  ORDER_VIEW_COLUMNS,
+  ORDER_VIEW_TABLE,
+  foldNewer,
+  groupByOrder,
+  loadOrderViews,
+  orderViewRow,
+  writeOrderViews,
+} from './order-view.projection';
+
+export const REBUILD_TABLE = `${ORDER_VIEW_TABLE}_rebuild`;
+
+/**
+ * A from-the-beginning rebuild of the read model beside the live table
+ * (blue/green), so the service keeps answering from the old rows meanwhile
+ * and a failed rebuild leaves them untouched:
+ *
+ *   1. `start`   an UNLOGGED copy of the table with its primary key only: no
+ *                WAL and no secondary-index upkeep per row (measured: 72k
+ *                instead of 37k rows/s on this machine).
+ *   2. `apply`   folds events in memory and writes each order once per flush,
+ *                instead of a read and a write per batch, through COPY (one
+ *                stream instead of thirteen array parameters to encode and
+ *                parse: 95k against 70k rows/s here).
+ *   3. `swap`    builds the secondary indexes from the live table's own
+ *                definitions, makes the table LOGGED, then — holding a lock
+ *                that stops the live projection's writes — lets the caller
+ *                catch up with what arrived meanwhile and puts the new table
+ *                in the old one's place, in one transaction.
+ *
+ * Memory stays bounded: two generations of folded orders (`flushAt` each),
+ * the one being written and the one being filled. An event for an order in
+ * neither is folded onto its row, read back from the new table.
+ */
+export class OrderViewRebuild {
+  private current = new Map<string, Order>();
+  private previous = new Map<string, Order>();
+  /** Orders of `current` that an earlier flush already wrote: they need an upsert, not a plain insert. */
+  private rewritten = new Set<string>();
+  private writing?: Promise<void>;
+
+  private constructor(
+    private readonly pool: Pool,
+    private readonly flushAt: number,
+  ) {}
+
+  static async start(pool: Pool, flushAt = 20_000): Promise<OrderViewRebuild> {
+    await pool.query(`DROP TABLE IF EXISTS ${REBUILD_TABLE}`);
+    await pool.query(
+      `CREATE UNLOGGED TABLE ${REBUILD_TABLE} (LIKE ${ORDER_VIEW_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
+    );
+    await pool.query(`ALTER TABLE ${REBUILD_TABLE} ADD CONSTRAINT ${REBUILD_TABLE}_pkey PRIMARY KEY (id)`);
+    return new OrderViewRebuild(pool, flushAt);
+  }
+
+  async apply(events: readonly OrderEvent[]): Promise<void> {
+    const byOrder = groupByOrder(events);
+    const unknown = [...byOrder]
+      .filter(([id, list]) => !this.current.has(id) && !this.previous.has(id) && list[0]!.aggregateVersion > 1)
+      .map(([id]) => id);
+    const stored = await loadOrderViews(this.pool, unknown, REBUILD_TABLE);
+    for (const [id, list] of byOrder) {
+      const earlier = this.current.has(id) ? undefined : (this.previous.get(id) ?? stored.get(id));
+      const after = foldNewer(this.current.get(id) ?? earlier ?? { status: 'NONE' }, list);
+      if (!after) continue;
+      this.current.set(id, after);
+      if (earlier) this.rewritten.add(id);
+    }
+    if (this.current.size >= this.flushAt) await this.flush();
+  }
+
+  /**
+   * Starts writing what is folded in memory and returns: folding goes on
+   * while Postgres writes. One write at a time, so a slow database holds the
+   * reader back instead of memory growing. `until: 'written'` waits for it.
+   */
+  async flush(until: 'started' | 'written' = 'started'): Promise<void> {
+    // Several partitions flush; wait until none is writing (checked again after every wake-up).
+    while (this.writing) await this.writing;
+    if (this.current.size === 0) return;
+    // The generation being written stays readable until it is committed and the next flush replaces it.
+    this.previous = this.current;
+    this.current = new Map();
+    const rewritten = this.rewritten;
+    this.rewritten = new Set();
+    const writing = this.write(this.previous, rewritten).finally(() => {
+      this.writing = undefined;
+    });
+    // Handled here so a failure waits, unreported, for the next flush or the swap to throw it.
+    writing.catch(() => undefined);
+    this.writing = writing;
+    if (until === 'written') await writing;
+  }
+
+  /**
+   * New rows through COPY, rows an earlier flush wrote through the upsert.
+   * An order redelivered from its first event is new to memory but not to the
+   * table: the COPY then fails on the key, and the whole generation goes
+   * through the upsert instead.
+   */
+  private async write(orders: Map<string, Order>, rewritten: Set<string>): Promise<void> {
+    const fresh = [...orders.values()].filter((order) => !rewritten.has(order.id));
+    try {
+      await inTransaction(this.pool, async (tx) => {
+        await pipeline(
+          Readable.from([fresh.map((order) => `${orderViewRow(order).map(csvField).join(',')}\n`).join('')]),
+          tx.query(copyFrom(`COPY ${REBUILD_TABLE} (${ORDER_VIEW_COLUMNS}) FROM STDIN (FORMAT csv)`)),
+        );
+        await writeOrderViews(
+          tx,
+          [...rewritten].map((id) => orders.get(id)!),
+          REBUILD_TABLE,
+        );
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      await inTransaction(this.pool, (tx) => writeOrderViews(tx, [...orders.values()], REBUILD_TABLE));
+    }
+  }
+
+  /**
+   * Indexes, durability, then the swap. `catchUp` runs inside the swap's
+   * transaction with the live table locked against writes; it folds whatever
+   * reached the topic since the rebuild's end offsets into REBUILD_TABLE.
+   */
+  async swap(catchUp: (tx: PoolClient) => Promise<void>): Promise<void> {
+    await this.flush('written');
+    const { rows: indexes } = await this.pool.query<{ name: string; definition: string }>(
+      `SELECT indexname AS name, indexdef AS definition FROM pg_indexes
+        WHERE schemaname = current_schema() AND tablename = $1 AND indexname <> $2`,
+      [ORDER_VIEW_TABLE, `${ORDER_VIEW_TABLE}_pkey`],
+    );
+    // Logged first: SET LOGGED rewrites the table with every index it has.
+    await this.pool.query(`ALTER TABLE ${REBUILD_TABLE} SET LOGGED`);
+    // Side by side, one connection each: a sorted build per index beats upkeep per row.
+    await Promise.all(
+      indexes.map(({ name, definition }) => {
+        const onRebuild = definition.replace(
+          /^CREATE (UNIQUE )?INDEX (\S+) ON (\S+) /,
+          (_match, unique: string | undefined, _name: string, table: string) =>
+            `CREATE ${unique ?? ''}INDEX ${name}_rebuild ON ${table.replace(/orders_view_v1$/, REBUILD_TABLE)} `,
+        );
+        return this.pool.query(`SET maintenance_work_mem = '256MB'; ${onRebuild}`);
+      }),
+    );
+
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Reads go on; the live projection's writes wait, then land in the new table
+      // (Postgres resolves a table name again after waiting for its lock).
+      await client.query(`LOCK TABLE ${ORDER_VIEW_TABLE} IN EXCLUSIVE MODE`);
+      await catchUp(client);
+      await client.query(`DROP TABLE ${ORDER_VIEW_TABLE}`);
+      await client.query(`ALTER TABLE ${REBUILD_TABLE} RENAME TO ${ORDER_VIEW_TABLE}`);
+      await client.query(
+        `ALTER TABLE ${ORDER_VIEW_TABLE} RENAME CONSTRAINT ${REBUILD_TABLE}_pkey TO ${ORDER_VIEW_TABLE}_pkey`,
+      );
+      for (const { name } of indexes) await client.query(`ALTER INDEX ${name}_rebuild RENAME TO ${name}`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async abandon(tx: Queryable = this.pool): Promise<void> {
+    await this.writing?.catch(() => undefined);
+    await tx.query(`DROP TABLE IF EXISTS ${REBUILD_TABLE}`);
+  }
+}
+
+/** CSV as COPY reads it: an unquoted empty field is NULL, anything else quoted. */
+const UNIQUE_VIOLATION = '23505';
+
+const csvField = (value: string | number | boolean | null) =>
+  value === null ? '' : `"${String(value).replace(/"/g, '""')}"`;
