@@ -100,7 +100,7 @@ export async function persistence(): Promise<BenchReport> {
     });
   });
   await prisma.$disconnect();
-  await db.pool.end();
+  await db.drop();
 
   return {
     title: 'Write path: event + outbox row per transaction, pg vs Prisma',

@@ -95,6 +95,7 @@ async function withRelay<T>(
       .query(`SELECT pg_drop_replication_slot('${database}') FROM pg_replication_slots WHERE slot_name = '${database}'`)
       .catch(() => undefined);
     await admin.end();
+    await db.drop();
   }
 }
 
@@ -121,7 +122,7 @@ async function withPollingRelay<T>(name: string, { before, run }: Measurement<T>
     await tail.stop();
     await topic.remove();
     await client.end();
-    await db.pool.end();
+    await db.drop();
   }
 }
 

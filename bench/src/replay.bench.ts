@@ -90,7 +90,7 @@ export async function replay(): Promise<BenchReport> {
       topic,
     );
     const cpu = CpuSampler.usage(cpuFrom, sampler.sample());
-    await db.pool.end();
+    await db.drop();
     const replayRate = result.events / result.seconds;
     return {
       title: `Replay: orders read model from ${EVENTS.toLocaleString('en')} events`,

@@ -1,4 +1,5 @@
 export * from './db/transaction';
+export * from './db/prepared';
 export * from './outbox/outbox.writer';
 export * from './outbox/outbox.pruner';
 export * from './inbox/inbox';

@@ -1,4 +1,13 @@
+import { prepared } from '../db/prepared';
 import type { Queryable } from '../db/transaction';
+
+const claim = prepared(
+  'messaging.inbox.claim',
+  `INSERT INTO processed_events (consumer_group, event_id)
+   SELECT $1, unnest($2::uuid[])
+   ON CONFLICT DO NOTHING
+   RETURNING event_id`,
+);
 
 /**
  * The idempotent-consumer record: one `processed_events` row per (consumer
@@ -14,12 +23,6 @@ export async function claimEvents(
   eventIds: readonly string[],
 ): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
-  const { rows } = await tx.query<{ event_id: string }>(
-    `INSERT INTO processed_events (consumer_group, event_id)
-     SELECT $1, unnest($2::uuid[])
-     ON CONFLICT DO NOTHING
-     RETURNING event_id`,
-    [consumerGroup, eventIds],
-  );
+  const { rows } = await tx.query<{ event_id: string }>(claim([consumerGroup, eventIds]));
   return new Set(rows.map((r) => r.event_id));
 }

@@ -1,5 +1,14 @@
 import type { AnyEnvelope } from '@orderflow/events';
+import { prepared } from '../db/prepared';
 import type { Queryable } from '../db/transaction';
+
+const insertOutbox = prepared(
+  'messaging.outbox.insert',
+  `INSERT INTO outbox (id, aggregatetype, aggregateid, type, schemaversion, aggregateversion,
+                         correlationid, causationid, occurredat, payload)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[],
+                          $7::uuid[], $8::uuid[], $9::timestamptz[], $10::jsonb[])`,
+);
 
 /**
  * Writes events into the service's outbox table, inside the caller's
@@ -12,11 +21,7 @@ import type { Queryable } from '../db/transaction';
 export async function writeToOutbox(tx: Queryable, events: readonly AnyEnvelope[]): Promise<void> {
   if (events.length === 0) return;
   await tx.query(
-    `INSERT INTO outbox (id, aggregatetype, aggregateid, type, schemaversion, aggregateversion,
-                         correlationid, causationid, occurredat, payload)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[],
-                          $7::uuid[], $8::uuid[], $9::timestamptz[], $10::jsonb[])`,
-    [
+    insertOutbox([
       events.map((e) => e.eventId),
       events.map((e) => e.aggregateType),
       events.map((e) => e.aggregateId),
@@ -27,6 +32,6 @@ export async function writeToOutbox(tx: Queryable, events: readonly AnyEnvelope[
       events.map((e) => e.causationId),
       events.map((e) => e.occurredAt),
       events.map((e) => JSON.stringify(e)),
-    ],
+    ]),
   );
 }

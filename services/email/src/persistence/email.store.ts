@@ -1,4 +1,4 @@
-import type { Queryable } from '@orderflow/messaging';
+import { type Queryable, prepared } from '@orderflow/messaging';
 import type { EmailKindName } from '../domain/email.selection';
 
 /** `emails`: one row per email sent, keyed by the event that triggered it. */
@@ -11,11 +11,13 @@ export interface SentEmail {
   sentAt: string;
 }
 
+const insertEmail = prepared(
+  'email.emails.insert',
+  'INSERT INTO emails (event_id, order_id, kind, recipient, message_id, sent_at) VALUES ($1, $2, $3, $4, $5, $6)',
+);
+
 export async function recordEmail(tx: Queryable, email: SentEmail): Promise<void> {
-  await tx.query(
-    `INSERT INTO emails (event_id, order_id, kind, recipient, message_id, sent_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [email.eventId, email.orderId, email.kind, email.to, email.messageId, email.sentAt],
-  );
+  await tx.query(insertEmail([email.eventId, email.orderId, email.kind, email.to, email.messageId, email.sentAt]));
 }
 
 export async function emailsOfOrder(db: Queryable, orderId: string): Promise<Omit<SentEmail, 'orderId'>[]> {

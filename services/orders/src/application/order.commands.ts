@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type Queryable, inTransaction, writeToOutbox } from '@orderflow/messaging';
 import { CLOCK, type Clock, ID_GENERATOR, type IdGenerator, PG_POOL } from '@orderflow/platform';
 import type { Pool } from 'pg';
-import { type Order, type OrderState, fold } from '../domain/order';
+import { type Order, type OrderState, fold, initialState } from '../domain/order';
 import { type OrderCommand, decide } from '../domain/order.decide';
 import { OrderError } from '../domain/order.errors';
 import { ConcurrencyConflict, appendOrderEvents, loadOrderEvents } from '../persistence/order-event.store';
@@ -40,7 +40,8 @@ export class OrderCommands {
 
   /** Inside a caller's transaction (a consumer's, with its inbox row). */
   async executeIn(tx: Queryable, orderId: string, command: OrderCommand, origin: CommandOrigin): Promise<Order> {
-    const state = fold(await loadOrderEvents(tx, orderId));
+    // A new order's id was just generated: there is no stream to read.
+    const state = command.type === 'PlaceOrder' ? initialState : fold(await loadOrderEvents(tx, orderId));
     const events = decide(command, state, {
       orderId,
       eventIds: [this.ids.next()],

@@ -1,4 +1,4 @@
-import { type Queryable, TransientError } from '@orderflow/messaging';
+import { type Queryable, TransientError, prepared } from '@orderflow/messaging';
 import { parseEvent } from '@orderflow/events';
 import { type OrderEvent, isOrderEvent } from '../domain/order';
 
@@ -13,12 +13,21 @@ export class ConcurrencyConflict extends TransientError {
   }
 }
 
+const loadStream = prepared(
+  'orders.events.load',
+  'SELECT envelope FROM order_events WHERE order_id = $1 ORDER BY version',
+);
+const append = prepared(
+  'orders.events.append',
+  `INSERT INTO order_events (order_id, version, event_id, type, schema_version, occurred_at,
+                             correlation_id, causation_id, envelope)
+   SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[],
+                        $7::uuid[], $8::uuid[], $9::jsonb[])`,
+);
+
 /** An order's events, in version order, at their current schema version. */
 export async function loadOrderEvents(db: Queryable, orderId: string): Promise<OrderEvent[]> {
-  const { rows } = await db.query<{ envelope: unknown }>(
-    'SELECT envelope FROM order_events WHERE order_id = $1 ORDER BY version',
-    [orderId],
-  );
+  const { rows } = await db.query<{ envelope: unknown }>(loadStream([orderId]));
   return rows.map((r) => parseEvent(r.envelope)).filter(isOrderEvent);
 }
 
@@ -31,11 +40,7 @@ export async function appendOrderEvents(tx: Queryable, events: readonly OrderEve
   if (events.length === 0) return;
   try {
     await tx.query(
-      `INSERT INTO order_events (order_id, version, event_id, type, schema_version, occurred_at,
-                                 correlation_id, causation_id, envelope)
-       SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[],
-                            $7::uuid[], $8::uuid[], $9::jsonb[])`,
-      [
+      append([
         events.map((e) => e.aggregateId),
         events.map((e) => e.aggregateVersion),
         events.map((e) => e.eventId),
@@ -45,7 +50,7 @@ export async function appendOrderEvents(tx: Queryable, events: readonly OrderEve
         events.map((e) => e.correlationId),
         events.map((e) => e.causationId),
         events.map((e) => JSON.stringify(e)),
-      ],
+      ]),
     );
   } catch (error) {
     if ((error as { code?: string; constraint?: string }).constraint === 'order_events_pkey') {

@@ -2,7 +2,7 @@ import { Topics } from '@orderflow/events';
 import { createSafeProducer } from '@orderflow/messaging';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import { type OrderViewRow, toOrder } from './order-view.projection';
+import { loadOrderViews } from './order-view.projection';
 
 /**
  * Publishes each changed order's latest state to the compacted `orders.state`
@@ -25,13 +25,11 @@ export class OrderStatePublisher {
     if (orderIds.length === 0) return;
     this.connected ??= this.producer.connect();
     await this.connected;
-    const { rows } = await this.pool.query<OrderViewRow>('SELECT * FROM orders_view_v1 WHERE id = ANY($1::uuid[])', [
-      [...new Set(orderIds)],
-    ]);
+    const orders = await loadOrderViews(this.pool, [...new Set(orderIds)]);
     await this.producer.send({
       topic: Topics.ordersState,
       acks: -1,
-      messages: rows.map((row) => ({ key: row.id, value: JSON.stringify(toOrder(row)) })),
+      messages: [...orders.values()].map((order) => ({ key: order.id, value: JSON.stringify(order) })),
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '@orderflow/messaging';
+import { type Queryable, prepared } from '@orderflow/messaging';
 import { type Order, type OrderEvent, type OrderState, fold } from '../domain/order';
 
 /**
@@ -89,7 +89,9 @@ export async function loadOrderViews(
   table = ORDER_VIEW_TABLE,
 ): Promise<Map<string, Order>> {
   if (orderIds.length === 0) return new Map();
-  const { rows } = await tx.query<OrderViewRow>(`SELECT * FROM ${table} WHERE id = ANY($1::uuid[])`, [orderIds]);
+  const { rows } = await tx.query<OrderViewRow>(
+    prepared(`orders.view.load.${table}`, `SELECT * FROM ${table} WHERE id = ANY($1::uuid[])`)([orderIds]),
+  );
   return new Map(rows.map((r) => [r.id, toOrder(r)]));
 }
 
@@ -141,10 +143,11 @@ export async function writeOrderViews(
 ): Promise<void> {
   if (orders.length === 0) return;
   const rows = orders.map(orderViewRow);
-  await tx.query(
+  const write = prepared(
+    `orders.view.write.${table}`,
     `INSERT INTO ${table} AS v (${ORDER_VIEW_COLUMNS})
      SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
      ${NEWER_VERSION_WINS}`,
-    COLUMNS.map((_, i) => rows.map((row) => row[i])),
   );
+  await tx.query(write(COLUMNS.map((_, i) => rows.map((row) => row[i]))));
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { prepared } from '@orderflow/messaging';
 import type { Pool } from 'pg';
 import type { AuthorizationOutcome } from '../domain/payment.decide';
 import {
@@ -41,6 +42,21 @@ interface ChargeRow {
  * answer is lost on the way back), so a fault test exercises the retry path
  * that matters: the second call with the same key returns the first result.
  */
+// Insert, or read what the first call with this key recorded: one round trip either way.
+const authorizeOnce = prepared(
+  'payments.gateway.authorize',
+  `WITH inserted AS (
+     INSERT INTO gateway_charges (idempotency_key, amount_cents, currency, outcome, authorization_id, decline_code, decline_reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING amount_cents, currency, outcome, authorization_id, decline_reason
+   )
+   SELECT * FROM inserted
+   UNION ALL
+   SELECT amount_cents, currency, outcome, authorization_id, decline_reason
+   FROM gateway_charges WHERE idempotency_key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+);
+
 export class SimulatedPaymentGateway implements PaymentGateway {
   private readonly random: () => number;
 
@@ -58,19 +74,8 @@ export class SimulatedPaymentGateway implements PaymentGateway {
     const reason = over
       ? `the total of ${amountCents} exceeds the limit of ${this.options.limitCents} (${currency} minor units)`
       : null;
-    // Insert, or read what the first call with this key recorded: one round trip either way.
     const { rows } = await this.db.query<ChargeRow>(
-      `WITH inserted AS (
-         INSERT INTO gateway_charges (idempotency_key, amount_cents, currency, outcome, authorization_id, decline_code, decline_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING amount_cents, currency, outcome, authorization_id, decline_reason
-       )
-       SELECT * FROM inserted
-       UNION ALL
-       SELECT amount_cents, currency, outcome, authorization_id, decline_reason
-       FROM gateway_charges WHERE idempotency_key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-      [
+      authorizeOnce([
         idempotencyKey,
         amountCents,
         currency,
@@ -78,7 +83,7 @@ export class SimulatedPaymentGateway implements PaymentGateway {
         over ? null : `auth_${randomUUID()}`,
         over ? 'LIMIT_EXCEEDED' : null,
         reason,
-      ],
+      ]),
     );
     const charge = rows[0];
     // A concurrent first call with the same key, not committed when this statement began.

@@ -1,5 +1,5 @@
 import type { DeclineCode } from '@orderflow/events';
-import { type Queryable, TransientError } from '@orderflow/messaging';
+import { type Queryable, TransientError, prepared } from '@orderflow/messaging';
 import type { Payment, PaymentStatus } from '../domain/payment';
 
 /**
@@ -31,8 +31,23 @@ export class PaymentConcurrencyError extends TransientError {
   override readonly name = 'PaymentConcurrencyError';
 }
 
+const selectPayment = prepared('payments.load', 'SELECT * FROM payments WHERE order_id = $1');
+const insertPayment = prepared(
+  'payments.insert',
+  `INSERT INTO payments (order_id, status, amount_cents, currency, authorization_id, decline_code, reason,
+                         version, created_at, updated_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+   ON CONFLICT (order_id) DO NOTHING`,
+);
+const updatePayment = prepared(
+  'payments.update',
+  `UPDATE payments SET status = $2, amount_cents = $3, currency = $4, authorization_id = $5,
+                       decline_code = $6, reason = $7, version = $8, updated_at = $9
+   WHERE order_id = $1 AND version = $10`,
+);
+
 export async function loadPayment(tx: Queryable, orderId: string): Promise<StoredPayment> {
-  const { rows } = await tx.query<PaymentRow>('SELECT * FROM payments WHERE order_id = $1', [orderId]);
+  const { rows } = await tx.query<PaymentRow>(selectPayment([orderId]));
   const row = rows[0];
   return row ? { state: toState(row), version: row.version } : { state: { status: 'NONE' }, version: 0 };
 }
@@ -58,19 +73,8 @@ export async function savePayment(
   ];
   const result =
     expectedVersion === 0
-      ? await tx.query(
-          `INSERT INTO payments (order_id, status, amount_cents, currency, authorization_id, decline_code, reason,
-                                 version, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
-           ON CONFLICT (order_id) DO NOTHING`,
-          values,
-        )
-      : await tx.query(
-          `UPDATE payments SET status = $2, amount_cents = $3, currency = $4, authorization_id = $5,
-                               decline_code = $6, reason = $7, version = $8, updated_at = $9
-           WHERE order_id = $1 AND version = $10`,
-          [...values, expectedVersion],
-        );
+      ? await tx.query(insertPayment(values))
+      : await tx.query(updatePayment([...values, expectedVersion]));
   if (result.rowCount !== 1) {
     throw new PaymentConcurrencyError(`the payment of order ${state.orderId} changed after version ${expectedVersion}`);
   }
@@ -87,7 +91,7 @@ export interface PaymentView {
 }
 
 export async function findPaymentView(db: Queryable, orderId: string): Promise<PaymentView | undefined> {
-  const { rows } = await db.query<PaymentRow>('SELECT * FROM payments WHERE order_id = $1', [orderId]);
+  const { rows } = await db.query<PaymentRow>(selectPayment([orderId]));
   const row = rows[0];
   if (!row) return undefined;
   return {
