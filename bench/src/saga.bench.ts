@@ -146,7 +146,11 @@ export async function saga(): Promise<BenchReport> {
         'p50 ÷ round trip p50': round(percentile(s.confirmed, 50) / ceilings.roundTripP50, 0),
         held: ok ? 'yes' : 'no',
       });
-      profiles.push(`CPU at ${rate}/s (% of one core): ${formatUsage(s.cpu)}.`);
+      const cpuMsPerOrder = ((s.cpu['machine busy'] ?? 0) * 10) / s.achieved;
+      profiles.push(
+        `CPU at ${rate}/s (% of one core): ${formatUsage(s.cpu)}; ${round(cpuMsPerOrder, 1)} ms of CPU per order, ` +
+          `so 500 orders/s would need ${round((cpuMsPerOrder * 500) / 1000, 1)} cores of this machine.`,
+      );
       curve.push({
         rate,
         p50: percentile(s.confirmed, 50),
