@@ -73,6 +73,13 @@ describe('rebuilding the read model beside the live table', () => {
     expect(tables).toEqual([{ relname: 'orders_view_v1', relpersistence: 'p' }]);
   });
 
+  it('runs one rebuild at a time', async () => {
+    const first = await OrderViewRebuild.start(db.pool);
+    await expect(OrderViewRebuild.start(db.pool)).rejects.toThrow('another rebuild of orders_view_v1 is running');
+    await first.abandon();
+    await (await OrderViewRebuild.start(db.pool)).abandon();
+  });
+
   it('leaves the live table alone when abandoned', async () => {
     const a = randomUUID();
     await projectEvents(db.pool, [placed(a)]);

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Queryable, inTransaction } from '@orderflow/messaging';
+import { inTransaction } from '@orderflow/messaging';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Order, OrderEvent } from '../domain/order';
@@ -51,15 +51,45 @@ export class OrderViewRebuild {
   private constructor(
     private readonly pool: Pool,
     private readonly flushAt: number,
+    /** Holds the advisory lock that makes this the only rebuild. */
+    private guard?: PoolClient,
   ) {}
 
   static async start(pool: Pool, flushAt = 20_000): Promise<OrderViewRebuild> {
+    // One rebuild at a time: the table beside the live one has a single name.
+    const guard = await pool.connect();
+    const { rows } = await guard.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
+      REBUILD_TABLE,
+    ]);
+    if (!rows[0]?.locked) {
+      guard.release();
+      throw new Error(`another rebuild of ${ORDER_VIEW_TABLE} is running`);
+    }
+    const rebuild = new OrderViewRebuild(pool, flushAt, guard);
+    try {
+      await rebuild.createTable();
+    } catch (error) {
+      await rebuild.release();
+      throw error;
+    }
+    return rebuild;
+  }
+
+  private async createTable(): Promise<void> {
+    const pool = this.pool;
     await pool.query(`DROP TABLE IF EXISTS ${REBUILD_TABLE}`);
     await pool.query(
       `CREATE TABLE ${REBUILD_TABLE} (LIKE ${ORDER_VIEW_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
     );
     await pool.query(`ALTER TABLE ${REBUILD_TABLE} ADD CONSTRAINT ${REBUILD_TABLE}_pkey PRIMARY KEY (id)`);
-    return new OrderViewRebuild(pool, flushAt);
+  }
+
+  private async release(): Promise<void> {
+    const guard = this.guard;
+    this.guard = undefined;
+    if (!guard) return;
+    await guard.query('SELECT pg_advisory_unlock(hashtext($1))', [REBUILD_TABLE]).catch(() => undefined);
+    guard.release();
   }
 
   async apply(events: readonly OrderEvent[]): Promise<void> {
@@ -186,11 +216,13 @@ export class OrderViewRebuild {
     } finally {
       client.release();
     }
+    await this.release();
   }
 
-  async abandon(tx: Queryable = this.pool): Promise<void> {
+  async abandon(): Promise<void> {
     await Promise.allSettled(this.writing.map((g) => g.done));
-    await tx.query(`DROP TABLE IF EXISTS ${REBUILD_TABLE}`);
+    await this.pool.query(`DROP TABLE IF EXISTS ${REBUILD_TABLE}`);
+    await this.release();
   }
 }
 
