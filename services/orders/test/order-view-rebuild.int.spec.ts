@@ -48,7 +48,9 @@ describe('rebuilding the read model beside the live table', () => {
     await rebuild.apply([placed(c), confirmed(a)]);
     await rebuild.apply([placed(d)]);
     await rebuild.apply([placed(b)]); // redelivered first event of an order already written
-    await rebuild.swap((tx) => projectEvents(tx, [cancelled(b, 2)], REBUILD_TABLE));
+    await rebuild.swap(async (tx) => {
+      await projectEvents(tx, [cancelled(b, 2)], REBUILD_TABLE);
+    });
 
     // Then
     const views = await loadOrderViews(db.pool, [a, b, c, d]);

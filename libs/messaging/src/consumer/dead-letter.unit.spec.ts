@@ -8,7 +8,7 @@ const message = (headers: KafkaMessage['headers']): KafkaMessage => ({
   timestamp: '0',
   attributes: 0,
   offset: '42',
-  headers,
+  headers: headers ?? {},
 });
 
 describe('dead letter', () => {
