@@ -13,91 +13,93 @@ import { stackStatus } from '../../infra/src/stack';
  */
 export interface CpuSample {
   at: number;
+  /** Ticks per component. */
   ticks: Map<string, number>;
+  machine: { idle: number; total: number };
 }
 
 const TICKS_PER_SECOND = 100; // USER_HZ: 100 on Linux builds for every common architecture.
 
-function processTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime, cutime, cstime (fields 14–17 of proc(5), counted from "state" at index 0 here).
-    return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-  } catch {
-    return 0;
-  }
+interface Stat {
+  ppid: number;
+  pgid: number;
+  /** utime + stime + cutime + cstime */
+  ticks: number;
 }
 
-/** [parent pid, process group] */
-function lineage(pid: number): [number, number] | undefined {
+function readStat(pid: number): Stat | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return [Number(fields[1]), Number(fields[2])];
+    // Fields of proc(5) from "state" on, so ppid is 1, pgrp 2, utime … cstime 11–14.
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    return { ppid: f[1]!, pgid: f[2]!, ticks: f[11]! + f[12]! + f[13]! + f[14]! };
   } catch {
     return undefined;
   }
 }
-const groupOf = (pid: number) => lineage(pid)?.[1];
 
 export class CpuSampler {
   private constructor(
-    private readonly groups: Map<string, number>,
-    private readonly roots: Map<number, string>,
+    /** Component by recorded pid and by process group. */
+    private readonly byPid: Map<number, string>,
+    private readonly byGroup: Map<number, string>,
   ) {}
 
-  /** The process groups of every component `stack status` lists. */
+  /** The processes of every component `stack status` lists. */
   static async forStack(): Promise<CpuSampler> {
     const status = await stackStatus(loadStackConfig());
-    const groups = new Map<string, number>();
-    const roots = new Map<number, string>();
-    for (const [name, component] of Object.entries(status.components)) {
-      if (component.pid === undefined) continue;
-      roots.set(component.pid, name);
-      const pgid = groupOf(component.pid);
-      if (pgid !== undefined) groups.set(name, pgid);
+    const byPid = new Map<number, string>();
+    const byGroup = new Map<number, string>();
+    for (const [name, { pid }] of Object.entries(status.components)) {
+      if (pid === undefined) continue;
+      byPid.set(pid, name);
+      const pgid = readStat(pid)?.pgid;
+      if (pgid !== undefined) byGroup.set(pgid, name);
     }
-    return new CpuSampler(groups, roots);
+    return new CpuSampler(byPid, byGroup);
   }
 
   sample(): CpuSample {
-    const ticks = new Map<string, number>([...this.groups.keys()].map((name) => [name, 0]));
-    const nameOfGroup = new Map([...this.groups].map(([name, pgid]) => [pgid, name]));
-    const pids = readdirSync('/proc')
-      .filter((entry) => /^\d+$/.test(entry))
-      .map(Number);
-    const family = new Map(pids.map((pid) => [pid, lineage(pid)]));
+    const stats = new Map<number, Stat>();
+    for (const entry of readdirSync('/proc')) {
+      const stat = /^\d+$/.test(entry) ? readStat(Number(entry)) : undefined;
+      if (stat) stats.set(Number(entry), stat);
+    }
     const componentOf = (pid: number): string | undefined => {
       if (pid === process.pid) return 'load generator';
       for (let at: number | undefined = pid, hops = 0; at && at > 1 && hops < 8; hops += 1) {
-        const name = this.roots.get(at) ?? nameOfGroup.get(family.get(at)?.[1] ?? -1);
+        const stat = stats.get(at);
+        const name = this.byPid.get(at) ?? (stat && this.byGroup.get(stat.pgid));
         if (name) return name;
-        at = family.get(at)?.[0];
+        at = stat?.ppid;
       }
       return undefined;
     };
-    for (const pid of pids) {
+    const ticks = new Map<string, number>([...new Set(this.byPid.values())].map((name) => [name, 0]));
+    for (const [pid, stat] of stats) {
       const name = componentOf(pid);
-      if (name) ticks.set(name, (ticks.get(name) ?? 0) + processTicks(pid));
+      if (name) ticks.set(name, (ticks.get(name) ?? 0) + stat.ticks);
     }
-    const [idle, total] = os
-      .cpus()
-      .reduce(([i, t], cpu) => [i + cpu.times.idle, t + Object.values(cpu.times).reduce((a, b) => a + b, 0)], [0, 0]);
-    ticks.set('(machine idle)', (idle / 1000) * TICKS_PER_SECOND);
-    ticks.set('(machine total)', (total / 1000) * TICKS_PER_SECOND);
-    return { at: Date.now(), ticks };
+    const machine = { idle: 0, total: 0 };
+    for (const { times } of os.cpus()) {
+      machine.idle += (times.idle / 1000) * TICKS_PER_SECOND;
+      machine.total += (Object.values(times).reduce((a, b) => a + b, 0) / 1000) * TICKS_PER_SECOND;
+    }
+    return { at: Date.now(), ticks, machine };
   }
 
-  /** % of one core per component between two samples, busiest first. */
+  /** % of one core per component between two samples, busiest first, then the whole machine's. */
   static usage(from: CpuSample, to: CpuSample): Record<string, number> {
     const seconds = (to.at - from.at) / 1000;
-    const percent = (name: string) =>
-      Math.round((((to.ticks.get(name) ?? 0) - (from.ticks.get(name) ?? 0)) / TICKS_PER_SECOND / seconds) * 100);
-    const names = [...to.ticks.keys()].filter((n) => !n.startsWith('('));
-    const usage = Object.fromEntries(names.map((n) => [n, percent(n)]).sort(([, a], [, b]) => Number(b) - Number(a)));
-    const busy = percent('(machine total)') - percent('(machine idle)');
-    return { ...usage, 'machine busy': busy };
+    const percent = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 100);
+    const usage = [...to.ticks]
+      .map(([name, ticks]) => [name, percent(ticks - (from.ticks.get(name) ?? 0))] as const)
+      .sort(([, a], [, b]) => b - a);
+    const busy = to.machine.total - from.machine.total - (to.machine.idle - from.machine.idle);
+    return { ...Object.fromEntries(usage), 'machine busy': percent(busy) };
   }
 }
 

@@ -62,7 +62,6 @@ async function withRelay<T>(
   const brokers = [config.kafka.bootstrap];
   const database = `relay_bench_${name.replace(/\W/g, '_')}`;
   const db = await freshDatabase(database, 'orders');
-  await db.pool.end();
   const admin = new Client({ connectionString: config.postgres.superuserUrl.replace(/\/postgres$/, `/${database}`) });
   await admin.connect();
   await admin.query(`GRANT CONNECT ON DATABASE ${database} TO debezium`);

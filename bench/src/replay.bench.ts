@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { parseEvent } from '@orderflow/events';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { freshDatabase } from '../../test/support/test-database';
@@ -60,6 +61,20 @@ async function fill(kafka: Kafka, topic: string): Promise<number> {
   return EVENTS / ((performance.now() - started) / 1000);
 }
 
+const DECODE_SAMPLE = 100_000;
+
+/** What decoding alone costs the replay's one thread, on messages read from the topic. */
+function decodeRates(values: Buffer[]): { events: number; json: number; validated: number } {
+  const rate = (work: (value: Buffer) => unknown) => {
+    const started = performance.now();
+    for (const value of values) work(value);
+    return values.length / ((performance.now() - started) / 1000);
+  };
+  const json = rate((value) => JSON.parse(value.toString('utf8')));
+  const validated = rate((value) => parseEvent(JSON.parse(value.toString('utf8'))));
+  return { events: values.length, json, validated };
+}
+
 export async function replay(): Promise<BenchReport> {
   const brokers = [config.kafka.bootstrap];
   const kafka = new Kafka({ clientId: 'bench-replay', brokers, logLevel: logLevel.NOTHING });
@@ -70,10 +85,14 @@ export async function replay(): Promise<BenchReport> {
 
     const rawStarted = performance.now();
     let raw = 0;
+    let sample: Buffer[] = [];
     await readRange(kafka, topic, await partitionRange(kafka, topic, { kind: 'beginning' }), async (messages) => {
       raw += messages.length;
+      for (const m of messages) if (sample.length < DECODE_SAMPLE && m.value) sample.push(m.value);
     });
     const rawRate = raw / ((performance.now() - rawStarted) / 1000);
+    const decode = decodeRates(sample);
+    sample = [];
 
     const db = await freshDatabase('orders_replay_bench', 'orders');
     const sampler = await CpuSampler.forStack();
@@ -104,6 +123,16 @@ export async function replay(): Promise<BenchReport> {
           what: 'replay into orders_view_v1',
           'events/s': round(replayRate, 0),
           'ratio to raw': round(replayRate / rawRate, 2),
+        },
+        {
+          what: `decoding alone, one thread: JSON.parse (${decode.events.toLocaleString('en')} events)`,
+          'events/s': round(decode.json, 0),
+          'ratio to raw': round(decode.json / rawRate, 2),
+        },
+        {
+          what: 'decoding alone, one thread: JSON.parse + parseEvent (zod)',
+          'events/s': round(decode.validated, 0),
+          'ratio to raw': round(decode.validated / rawRate, 2),
         },
         { what: '(filling the topic: idempotent producer)', 'events/s': round(produceRate, 0), 'ratio to raw': '' },
         ...marks.map((m) => ({

@@ -34,6 +34,8 @@ interface Step {
   errors: number;
   /** % of one core per component while the orders were posted. */
   cpu: Record<string, number>;
+  /** EmailSent arriving while the orders were posted (of any order: the email service may have a backlog). */
+  emailsPerSecond: number;
 }
 
 /** Events on topics per confirmed order: placed, authorized, confirmed, and two EmailSent. */
@@ -47,6 +49,7 @@ async function step(
   seconds = SECONDS,
 ): Promise<Step> {
   const cpuFrom = sampler.sample();
+  const wallStart = Date.now();
   const postedAt = new Map<string, number>();
   let errors = 0;
   const inFlight: Promise<void>[] = [];
@@ -81,6 +84,8 @@ async function step(
   await Promise.all(inFlight);
   const postedIn = (performance.now() - started) / 1000;
   const cpu = CpuSampler.usage(cpuFrom, sampler.sample());
+  const wallEnd = Date.now();
+  const emailsSent = emails.messages.filter((m) => m.arrivedAt >= wallStart && m.arrivedAt <= wallEnd).length;
 
   const confirmedAt = new Map<string, number>();
   const emailedAt = new Map<string, number>();
@@ -112,6 +117,7 @@ async function step(
     lost: postedAt.size - confirmedAt.size,
     errors,
     cpu,
+    emailsPerSecond: emailsSent / ((wallEnd - wallStart) / 1000),
   };
 }
 
@@ -152,10 +158,12 @@ export async function saga(): Promise<BenchReport> {
       // run flat out whatever the rate, so their share says nothing per order (Postgres still carries theirs).
       const orderPath = ['postgres', 'orders', 'payments', 'kafka', 'connect'];
       const cpuMsPerOrder = (orderPath.reduce((sum, name) => sum + (s.cpu[name] ?? 0), 0) * 10) / s.achieved;
+      const cpuMsPerEmail = (((s.cpu.email ?? 0) + (s.cpu.smtp ?? 0)) * 10) / s.emailsPerSecond;
       profiles.push(
         `CPU at ${rate}/s (% of one core): ${formatUsage(s.cpu)}; the order path (${orderPath.join(', ')}) ` +
           `${round(cpuMsPerOrder, 1)} ms of CPU per order, so 500 orders/s would need ` +
-          `${round((cpuMsPerOrder * 500) / 1000, 1)} cores of this machine for it alone.`,
+          `${round((cpuMsPerOrder * 500) / 1000, 1)} cores of this machine for it alone; ` +
+          `${round(s.emailsPerSecond, 0)} emails/s sent, email + MailDev ${round(cpuMsPerEmail, 1)} ms of CPU per email.`,
       );
       curve.push({
         rate,

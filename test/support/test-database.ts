@@ -33,7 +33,7 @@ export async function freshDatabase(name: string, schemaOf: ServiceName): Promis
   });
   const pool = new Pool({ connectionString: url.toString(), max: 5 });
   const drop = async () => {
-    await pool.end().catch(() => undefined);
+    await pool.end();
     const client = new Client({ connectionString: config.postgres.superuserUrl });
     await client.connect();
     try {

@@ -89,9 +89,7 @@ export async function loadOrderViews(
   table = ORDER_VIEW_TABLE,
 ): Promise<Map<string, Order>> {
   if (orderIds.length === 0) return new Map();
-  const { rows } = await tx.query<OrderViewRow>(
-    prepared(`orders.view.load.${table}`, `SELECT * FROM ${table} WHERE id = ANY($1::uuid[])`)([orderIds]),
-  );
+  const { rows } = await tx.query<OrderViewRow>(statementsOf(table).load([orderIds]));
   return new Map(rows.map((r) => [r.id, toOrder(r)]));
 }
 
@@ -143,11 +141,22 @@ export async function writeOrderViews(
 ): Promise<void> {
   if (orders.length === 0) return;
   const rows = orders.map(orderViewRow);
-  const write = prepared(
+  await tx.query(statementsOf(table).write(COLUMNS.map((_, i) => rows.map((row) => row[i]))));
+}
+
+/** The live table's statements and a rebuild's, each built once. */
+const statements = new Map<string, ReturnType<typeof statementsFor>>();
+const statementsOf = (table: string) => {
+  let found = statements.get(table);
+  if (!found) statements.set(table, (found = statementsFor(table)));
+  return found;
+};
+const statementsFor = (table: string) => ({
+  load: prepared(`orders.view.load.${table}`, `SELECT * FROM ${table} WHERE id = ANY($1::uuid[])`),
+  write: prepared(
     `orders.view.write.${table}`,
     `INSERT INTO ${table} AS v (${ORDER_VIEW_COLUMNS})
      SELECT * FROM unnest(${COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
      ${NEWER_VERSION_WINS}`,
-  );
-  await tx.query(write(COLUMNS.map((_, i) => rows.map((row) => row[i]))));
-}
+  ),
+});

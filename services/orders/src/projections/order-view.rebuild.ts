@@ -22,13 +22,11 @@ export const REBUILD_TABLE = `${ORDER_VIEW_TABLE}_rebuild`;
  * and a failed rebuild leaves them untouched:
  *
  *   1. `start`   a copy of the table with its primary key only: no
- *                secondary-index upkeep per row (measured: 72k instead of
- *                37k rows/s on this machine). Logged: unlogged + SET LOGGED
- *                measured no faster once the writes overlap the folding.
+ *                secondary-index upkeep per row.
  *   2. `apply`   folds events in memory and writes each order once per flush,
  *                instead of a read and a write per batch, through COPY (one
  *                stream instead of thirteen array parameters to encode and
- *                parse: 95k against 70k rows/s here).
+ *                parse).
  *   3. `swap`    builds the secondary indexes from the live table's own
  *                definitions, then — holding a lock that stops the live
  *                projection's writes — lets the caller catch up with what
@@ -76,12 +74,11 @@ export class OrderViewRebuild {
   }
 
   private async createTable(): Promise<void> {
-    const pool = this.pool;
-    await pool.query(`DROP TABLE IF EXISTS ${REBUILD_TABLE}`);
-    await pool.query(
+    await this.pool.query(`DROP TABLE IF EXISTS ${REBUILD_TABLE}`);
+    await this.pool.query(
       `CREATE TABLE ${REBUILD_TABLE} (LIKE ${ORDER_VIEW_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
     );
-    await pool.query(`ALTER TABLE ${REBUILD_TABLE} ADD CONSTRAINT ${REBUILD_TABLE}_pkey PRIMARY KEY (id)`);
+    await this.pool.query(`ALTER TABLE ${REBUILD_TABLE} ADD CONSTRAINT ${REBUILD_TABLE}_pkey PRIMARY KEY (id)`);
   }
 
   private async release(): Promise<void> {
@@ -173,7 +170,7 @@ export class OrderViewRebuild {
   }
 
   /**
-   * Indexes, durability, then the swap. `catchUp` runs inside the swap's
+   * The secondary indexes, then the swap. `catchUp` runs inside the swap's
    * transaction with the live table locked against writes; it folds whatever
    * reached the topic since the rebuild's end offsets into REBUILD_TABLE.
    */
@@ -187,35 +184,26 @@ export class OrderViewRebuild {
     // Side by side, one connection each: a sorted build per index beats upkeep per row.
     await Promise.all(
       indexes.map(({ name, definition }) => {
-        const onRebuild = definition.replace(
-          /^CREATE (UNIQUE )?INDEX (\S+) ON (\S+) /,
-          (_match, unique: string | undefined, _name: string, table: string) =>
-            `CREATE ${unique ?? ''}INDEX ${name}_rebuild ON ${table.replace(/orders_view_v1$/, REBUILD_TABLE)} `,
-        );
+        // e.g. "CREATE INDEX orders_view_v1_page ON public.orders_view_v1 USING btree (created_at, id)"
+        const onRebuild = definition
+          .replace(`INDEX ${name} ON `, `INDEX ${name}_rebuild ON `)
+          .replace(new RegExp(` ON (\\S+\\.)?${ORDER_VIEW_TABLE} `), ` ON $1${REBUILD_TABLE} `);
         return this.pool.query(`SET maintenance_work_mem = '256MB'; ${onRebuild}`);
       }),
     );
 
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (tx) => {
       // Reads go on; the live projection's writes wait, then land in the new table
       // (Postgres resolves a table name again after waiting for its lock).
-      await client.query(`LOCK TABLE ${ORDER_VIEW_TABLE} IN EXCLUSIVE MODE`);
-      await catchUp(client);
-      await client.query(`DROP TABLE ${ORDER_VIEW_TABLE}`);
-      await client.query(`ALTER TABLE ${REBUILD_TABLE} RENAME TO ${ORDER_VIEW_TABLE}`);
-      await client.query(
+      await tx.query(`LOCK TABLE ${ORDER_VIEW_TABLE} IN EXCLUSIVE MODE`);
+      await catchUp(tx);
+      await tx.query(`DROP TABLE ${ORDER_VIEW_TABLE}`);
+      await tx.query(`ALTER TABLE ${REBUILD_TABLE} RENAME TO ${ORDER_VIEW_TABLE}`);
+      await tx.query(
         `ALTER TABLE ${ORDER_VIEW_TABLE} RENAME CONSTRAINT ${REBUILD_TABLE}_pkey TO ${ORDER_VIEW_TABLE}_pkey`,
       );
-      for (const { name } of indexes) await client.query(`ALTER INDEX ${name}_rebuild RENAME TO ${name}`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      for (const { name } of indexes) await tx.query(`ALTER INDEX ${name}_rebuild RENAME TO ${name}`);
+    });
     await this.release();
   }
 
@@ -226,9 +214,9 @@ export class OrderViewRebuild {
   }
 }
 
-/** CSV as COPY reads it: an unquoted empty field is NULL, anything else quoted. */
 const UNIQUE_VIOLATION = '23505';
 const MAX_WRITES_IN_FLIGHT = 2;
 
+/** CSV as COPY reads it: an unquoted empty field is NULL, anything else quoted. */
 const csvField = (value: string | number | boolean | null) =>
   value === null ? '' : `"${String(value).replace(/"/g, '""')}"`;

@@ -31,17 +31,6 @@ interface ChargeRow {
   decline_reason: string | null;
 }
 
-/**
- * A payment provider simulated in the payments database (`gateway_charges`,
- * keyed by the idempotency key), reached on its own connections from its own
- * pool and never inside the consumer's transaction — as an external provider
- * would be: what it recorded stays recorded when the caller's transaction
- * rolls back, which is what the idempotency key is for.
- *
- * A simulated failure strikes after the provider recorded the call (the
- * answer is lost on the way back), so a fault test exercises the retry path
- * that matters: the second call with the same key returns the first result.
- */
 // Insert, or read what the first call with this key recorded: one round trip either way.
 const authorizeOnce = prepared(
   'payments.gateway.authorize',
@@ -57,6 +46,17 @@ const authorizeOnce = prepared(
    FROM gateway_charges WHERE idempotency_key = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
 );
 
+/**
+ * A payment provider simulated in the payments database (`gateway_charges`,
+ * keyed by the idempotency key), reached on its own connections from its own
+ * pool and never inside the consumer's transaction — as an external provider
+ * would be: what it recorded stays recorded when the caller's transaction
+ * rolls back, which is what the idempotency key is for.
+ *
+ * A simulated failure strikes after the provider recorded the call (the
+ * answer is lost on the way back), so a fault test exercises the retry path
+ * that matters: the second call with the same key returns the first result.
+ */
 export class SimulatedPaymentGateway implements PaymentGateway {
   private readonly random: () => number;
 
