@@ -9,6 +9,7 @@ import { decide } from '../../services/orders/src/domain/order.decide';
 import { partitionRange, readRange, replayReadModel } from '../../services/orders/src/projections/replay.command';
 import { type BenchReport, round } from './bench.results';
 import { CpuSampler, formatUsage } from './cpu.sampler';
+import { measureGc } from './gc.meter';
 
 /**
  * Replay: the orders read model rebuilt from N events (default 1,000,000:
@@ -99,15 +100,20 @@ export async function replay(): Promise<BenchReport> {
     const cpuFrom = sampler.sample();
     const rss: Record<number, number> = {};
     const marks = [100_000, 500_000, 1_000_000].filter((m) => m <= EVENTS);
-    const result = await replayReadModel(
-      db.pool,
-      kafka,
-      { kind: 'beginning' },
-      (done) => {
-        for (const mark of marks) if (done >= mark && rss[mark] === undefined) rss[mark] = process.memoryUsage().rss;
-      },
-      topic,
+    let readAll = 0;
+    const { result, gc } = await measureGc(() =>
+      replayReadModel(
+        db.pool,
+        kafka,
+        { kind: 'beginning' },
+        (done, total) => {
+          for (const mark of marks) if (done >= mark && rss[mark] === undefined) rss[mark] = process.memoryUsage().rss;
+          if (done === total) readAll = performance.now();
+        },
+        topic,
+      ),
     );
+    const swapSeconds = (performance.now() - readAll) / 1000;
     const cpu = CpuSampler.usage(cpuFrom, sampler.sample());
     await db.drop();
     const replayRate = result.events / result.seconds;
@@ -144,6 +150,12 @@ export async function replay(): Promise<BenchReport> {
       notes: [
         `${result.orders.toLocaleString('en')} orders in the rebuilt read model.`,
         `CPU during the replay (% of one core; the replay runs in the load generator's process): ${formatUsage(cpu)}.`,
+        `Of the replay's ${round(result.seconds, 1)} s, reading and folding took ${round(result.seconds - swapSeconds, 1)} s ` +
+          `(${round(result.events / (result.seconds - swapSeconds) / 1000, 0)}k events/s), the last writes, the secondary ` +
+          `indexes and the swap ${round(swapSeconds, 1)} s.`,
+        `Garbage collection in the replay's thread: ${round(gc.scavengeMs / 1000, 2)} s of scavenges, ` +
+          `${round(gc.markCompactMs / 1000, 2)} s of mark-compact, ${round(gc.otherMs / 1000, 2)} s other ` +
+          `(${round(((gc.scavengeMs + gc.markCompactMs + gc.otherMs) / 1000 / result.seconds) * 100, 0)} % of the replay's time).`,
       ],
     };
   } finally {

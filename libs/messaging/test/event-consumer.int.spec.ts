@@ -9,7 +9,7 @@ import { freshDatabase } from '../../../test/support/test-database';
 import { createTestTopics } from '../../../test/support/test-topics';
 import { TopicTail } from '../../../test/support/topic.tail';
 import { waitUntil } from '../../../test/support/wait-until';
-import { EventConsumer, type EventHandlers, TransientError, createKafka } from '../src';
+import { type BatchHandler, EventConsumer, type EventHandlers, TransientError, createKafka } from '../src';
 import { EFFECTS_DDL, recordEffects } from './fixtures/effects';
 
 /**
@@ -73,12 +73,16 @@ const effectsOf = async (eventIds: string[]) => {
 };
 
 let groupCounter = 0;
-const startConsumer = async (topics: Topics, handlers: EventHandlers = recordEffects(), groupId?: string) => {
+const startConsumer = async (
+  topics: Topics,
+  handlers: EventHandlers | BatchHandler = recordEffects(),
+  groupId?: string,
+) => {
   const consumer = new EventConsumer({
     groupId: groupId ?? `test.consumer-${process.pid}-${(groupCounter += 1)}`,
     topics: [topics.source],
     deadLetterTopic: topics.dlq,
-    handlers,
+    ...('handle' in handlers ? { batchHandler: handlers as BatchHandler } : { handlers }),
     pool: db.pool,
     kafka: createKafka('test-consumer', brokers),
     retry: { attempts: 4, initialBackoffMs: 20, maxBackoffMs: 100 },
@@ -199,6 +203,32 @@ describe('event consumer', () => {
 
     await waitUntil('the OrderPlaced applied', async () => (await effectsOf([placed.eventId])).length === 1);
     expect(consumer.stats).toMatchObject({ processed: 1, skipped: 1, deadLettered: 0 });
+  });
+
+  it('gives a batch handler the unit’s events at once, in partition order, without the duplicate', async () => {
+    const orderId = 'order-for-a-projection';
+    const events = [1, 2, 3, 4, 5].map((version) =>
+      anOrderPlaced({}, { aggregateId: orderId, aggregateVersion: version }),
+    );
+    const calls: string[][] = [];
+    const consumer = await consume(topics, {
+      types: ['OrderPlaced'],
+      handle: async (batch, { tx }) => {
+        calls.push(batch.map((e) => e.eventId));
+        await tx.query('INSERT INTO effects (event_id, order_id) SELECT unnest($1::uuid[]), $2', [
+          batch.map((e) => e.eventId),
+          orderId,
+        ]);
+      },
+    });
+
+    // One send to one partition: one record batch, so one fetch and one unit.
+    await send(topics.source, [...events, events[0]!].map(asMessage));
+
+    await waitUntil('all six deliveries handled', () => consumer.stats.processed + consumer.stats.duplicates === 6);
+    expect(calls).toEqual([events.map((e) => e.eventId)]);
+    expect((await effectsOf(events.map((e) => e.eventId))).sort()).toEqual(events.map((e) => e.eventId).sort());
+    expect(consumer.stats).toMatchObject({ processed: 5, duplicates: 1 });
   });
 });
 

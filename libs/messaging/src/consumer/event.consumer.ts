@@ -19,6 +19,16 @@ export interface HandlerContext {
 export type EventHandler<T extends EventType> = (event: EventOf<T>, ctx: HandlerContext) => Promise<void>;
 export type EventHandlers = { [T in EventType]?: EventHandler<T> };
 
+/**
+ * For a projection: every claimed event of `types` in a unit at once, in
+ * partition order, so rows are read and written once per unit rather than
+ * once per event.
+ */
+export interface BatchHandler {
+  types: readonly EventType[];
+  handle: (events: DomainEvent[], ctx: { tx: PoolClient }) => Promise<void>;
+}
+
 export interface RetryPolicy {
   attempts: number;
   initialBackoffMs: number;
@@ -30,11 +40,17 @@ export interface EventConsumerOptions {
   groupId: string;
   topics: string[];
   deadLetterTopic: string;
-  handlers: EventHandlers;
+  /** One function per event type; or, for a projection, `batchHandler` (exactly one of the two). */
+  handlers?: EventHandlers;
+  batchHandler?: BatchHandler;
   pool: Pool;
   kafka: Kafka;
   retry?: RetryPolicy;
-  /** Partitions handled at once; one partition is always handled in order. */
+  /**
+   * Partitions handled at once; one partition is always handled in order.
+   * Runs of the partitions in hand share a transaction, so the default covers
+   * every partition of the project's topics (6).
+   */
   partitionsConsumedConcurrently?: number;
   /** Most events applied in one transaction: bounds a transaction, and how long a stop waits. */
   maxEventsPerTransaction?: number;
@@ -59,6 +75,16 @@ export interface ConsumerStats {
   retries: number;
 }
 
+type Run = Extract<Decoded, { ok: true }>[];
+type Where = { topic: string; partition: number };
+type Item = Run[number] & { where: Where };
+interface QueuedRun {
+  items: Item[];
+  heartbeat: () => Promise<void>;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 const defaultRetry: RetryPolicy = { attempts: 5, initialBackoffMs: 100, maxBackoffMs: 5_000 };
 
 /**
@@ -66,6 +92,7 @@ const defaultRetry: RetryPolicy = { attempts: 5, initialBackoffMs: 100, maxBacko
  *
  *   batch → decode each message (bad ones → dead-letter topic, in place)
  *         → one transaction per run of good messages: inbox claim + handlers
+ *           (runs of partitions handed out by the same fetch share it)
  *         → commit the offsets, only after the transaction committed.
  *
  * A crash between the transaction and the offset commit redelivers the batch;
@@ -82,8 +109,16 @@ export class EventConsumer {
   private readonly deadLetters: DeadLetterPublisher;
   private readonly retry: RetryPolicy;
   private readonly maxRun: number;
+  private readonly handles: (type: EventType) => boolean;
+  /** Runs of several partitions waiting for their shared transaction. */
+  private queued: QueuedRun[] = [];
 
   constructor(private readonly options: EventConsumerOptions) {
+    const { handlers, batchHandler } = options;
+    if ((handlers === undefined) === (batchHandler === undefined)) {
+      throw new Error(`${options.groupId}: give an EventConsumer either handlers or a batchHandler`);
+    }
+    this.handles = handlers ? (type) => handlers[type] !== undefined : (type) => batchHandler!.types.includes(type);
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       minBytes: options.fetchMinBytes ?? 64 * 1024,
@@ -108,7 +143,7 @@ export class EventConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
       eachBatch: (payload) => this.handleBatch(payload),
     });
   }
@@ -125,7 +160,7 @@ export class EventConsumer {
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
     const where = { topic: batch.topic, partition: batch.partition };
-    let run: Extract<Decoded, { ok: true }>[] = [];
+    let run: Run = [];
 
     // Offsets are committed after each unit of work, so a stop or a crash
     // redelivers at most the unit in hand.
@@ -156,29 +191,66 @@ export class EventConsumer {
     await flushRun();
   }
 
+  /**
+   * Queues a partition's run for the next transaction. Runs that other
+   * partitions queue before it starts (the batches of one fetch are handed
+   * out together) share it: one BEGIN, inbox claim and COMMIT for all of them
+   * instead of one per partition. Resolves once the run's transaction
+   * committed, so the caller commits its offsets only then.
+   */
+  private applyRun(run: Run, where: Where, heartbeat: () => Promise<void>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ items: run.map((decoded) => ({ ...decoded, where })), heartbeat, resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => this.drain());
+    });
+  }
+
+  private drain(): void {
+    const units: QueuedRun[][] = [];
+    let events = Infinity;
+    for (const run of this.queued.splice(0)) {
+      if (events + run.items.length > this.maxRun) {
+        units.push([]);
+        events = 0;
+      }
+      units[units.length - 1]!.push(run);
+      events += run.items.length;
+    }
+    for (const unit of units) void this.applyUnit(unit);
+  }
+
+  private async applyUnit(unit: QueuedRun[]): Promise<void> {
+    if (unit.length > 1) {
+      try {
+        await this.applyInTransaction(unit.flatMap((run) => run.items));
+        for (const run of unit) run.resolve();
+        return;
+      } catch {
+        // Each run on its own then, with its retries and its dead letter.
+      }
+    }
+    await Promise.all(unit.map((run) => this.applyAlone(run.items, run.heartbeat).then(run.resolve, run.reject)));
+  }
+
   /** One transaction for the whole run; if it cannot succeed, one per message. */
-  private async applyRun(
-    run: Extract<Decoded, { ok: true }>[],
-    where: { topic: string; partition: number },
-    heartbeat: () => Promise<void>,
-  ): Promise<void> {
+  private async applyAlone(items: Item[], heartbeat: () => Promise<void>): Promise<void> {
     try {
-      await this.withRetries(() => this.applyInTransaction(run, where), heartbeat);
+      await this.withRetries(() => this.applyInTransaction(items), heartbeat);
       return;
     } catch (error) {
-      if (run.length === 1) {
-        await this.deadLetter(run[0]!.message, where, 'HANDLER_FAILED', describe(error));
+      if (items.length === 1) {
+        await this.deadLetter(items[0]!.message, items[0]!.where, 'HANDLER_FAILED', describe(error));
         return;
       }
     }
-    for (const item of run) await this.applyRun([item], where, heartbeat);
+    for (const item of items) await this.applyAlone([item], heartbeat);
   }
 
-  private async applyInTransaction(run: Extract<Decoded, { ok: true }>[], where: { topic: string; partition: number }) {
-    const handled = run.filter((item) => this.options.handlers[item.event.type] !== undefined);
+  private async applyInTransaction(items: Item[]) {
+    const handled = items.filter((item) => this.handles(item.event.type));
     // Events this consumer does not handle need no inbox row: no transaction at all.
     if (handled.length === 0) {
-      this.stats.skipped += run.length;
+      this.stats.skipped += items.length;
       return;
     }
     const result = await inTransaction(this.options.pool, async (tx) => {
@@ -187,20 +259,27 @@ export class EventConsumer {
         this.options.groupId,
         handled.map((item) => item.event.eventId),
       );
-      let processed = 0;
-      for (const { event, message } of handled) {
-        // `claimed` also guards against one event twice in the same batch.
-        if (!claimed.delete(event.eventId)) continue;
-        const handler = this.options.handlers[event.type] as EventHandler<typeof event.type>;
-        await handler(event as never, { tx, ...where, offset: message.offset });
-        processed += 1;
+      // `claimed` also guards against one event twice in the same batch.
+      const fresh = handled.filter((item) => claimed.delete(item.event.eventId));
+      const { handlers, batchHandler } = this.options;
+      if (batchHandler) {
+        if (fresh.length > 0)
+          await batchHandler.handle(
+            fresh.map((item) => item.event),
+            { tx },
+          );
+      } else {
+        for (const { event, message, where } of fresh) {
+          const handler = handlers![event.type] as EventHandler<typeof event.type>;
+          await handler(event as never, { tx, ...where, offset: message.offset });
+        }
       }
-      return { processed, duplicates: handled.length - processed };
+      return { processed: fresh.length, duplicates: handled.length - fresh.length };
     });
     this.stats.processed += result.processed;
     this.stats.duplicates += result.duplicates;
-    this.stats.skipped += run.length - handled.length;
-    await this.options.afterTransaction?.(run.map((item) => item.event));
+    this.stats.skipped += items.length - handled.length;
+    await this.options.afterTransaction?.(items.map((item) => item.event));
   }
 
   private async withRetries(work: () => Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
@@ -217,12 +296,7 @@ export class EventConsumer {
     }
   }
 
-  private async deadLetter(
-    message: KafkaMessage,
-    where: { topic: string; partition: number },
-    code: string,
-    reason: string,
-  ): Promise<void> {
+  private async deadLetter(message: KafkaMessage, where: Where, code: string, reason: string): Promise<void> {
     await this.deadLetters.publish({
       message,
       sourceTopic: where.topic,

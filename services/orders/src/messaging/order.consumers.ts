@@ -5,17 +5,13 @@ import { KAFKA, PG_POOL, eventConsumerProvider } from '@orderflow/platform';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { OrderCommands } from '../application/order.commands';
-import type { OrderEvent } from '../domain/order';
+import { isOrderEvent, orderEventTypes } from '../domain/order';
 import { reactToPayment } from '../domain/order.saga';
 import { OrderStatePublisher } from '../projections/order-state.publisher';
 import { projectEvents } from '../projections/order-view.projection';
 
 export const READ_MODEL_CONSUMER = Symbol('READ_MODEL_CONSUMER');
 export const PAYMENT_EVENTS_CONSUMER = Symbol('PAYMENT_EVENTS_CONSUMER');
-
-const project = async (event: OrderEvent, { tx }: HandlerContext) => {
-  await projectEvents(tx, [event]);
-};
 
 /**
  * The orders service's consumers, thin: parse (done by the runtime) → call the
@@ -35,7 +31,12 @@ export const orderConsumers: Provider[] = [
       groupId: 'orders.read-model',
       topics: [Topics.ordersEvents],
       deadLetterTopic: Topics.ordersDeadLetter,
-      handlers: { OrderPlaced: project, OrderConfirmed: project, OrderCancelled: project, OrderShipped: project },
+      batchHandler: {
+        types: orderEventTypes,
+        handle: async (events, { tx }) => {
+          await projectEvents(tx, events.filter(isOrderEvent));
+        },
+      },
       afterTransaction: (events) => publisher.publish(events.map((e) => e.aggregateId)),
     }),
     [OrderStatePublisher],

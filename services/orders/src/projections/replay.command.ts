@@ -164,8 +164,11 @@ export async function readRange(
   if (pending.size === 0) return;
   const consumer = kafka.consumer({
     groupId: `orders.replay.${randomUUID()}`,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
+    // kafkajs copies each fetch response into one buffer before decoding it;
+    // with 8/32 MiB responses that copy (fresh pages every time) and its GC took
+    // a fifth of the replay's thread (bench/results/replay.md has the figures).
+    maxBytesPerPartition: 2 * 1024 * 1024,
+    maxBytes: 8 * 1024 * 1024,
     maxWaitTimeInMs: 100,
   });
   await consumer.connect();

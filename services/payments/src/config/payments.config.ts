@@ -20,7 +20,7 @@ export const PaymentsEnv = ServiceEnv.extend({
   PAYMENTS_DEAD_LETTER_TOPIC: z.string().min(1).default(Topics.paymentsDeadLetter),
   PAYMENTS_CONSUMER_GROUP: z.string().min(1).default('payments.order-events'),
   /** Partitions of orders.events handled at once (each holds a database connection while it works). */
-  PAYMENTS_CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(12).default(3),
+  PAYMENTS_CONSUMER_CONCURRENCY: z.coerce.number().int().min(1).max(12).default(6),
 });
 export type PaymentsConfig = z.infer<typeof PaymentsEnv>;
 export const loadPaymentsConfig = (env: NodeJS.ProcessEnv = process.env): PaymentsConfig =>
