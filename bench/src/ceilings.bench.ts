@@ -5,7 +5,11 @@ import { Client } from 'pg';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { anOrderPlaced } from '../../test/support/event.factory';
 import { createTestTopics } from '../../test/support/test-topics';
+import { commonModel } from '../../services/email/src/domain/email.model';
+import { SmtpMailer } from '../../services/email/src/smtp/smtp.mailer';
+import { TemplateRenderer } from '../../services/email/src/templating/template.renderer';
 import { type BenchReport, percentile, round } from './bench.results';
+import { CpuSampler } from './cpu.sampler';
 
 /**
  * The ceilings the system's figures are compared with, measured on the same
@@ -13,6 +17,9 @@ import { type BenchReport, percentile, round } from './bench.results';
  *   - kafkajs idempotent producer (acks=all), ~1 KB events, 100 per send
  *   - produce → consume round trip of one message at a time
  *   - raw `pg` single-row transactions (BEGIN/INSERT/COMMIT) on one connection
+ *   - the SMTP server (MailDev) taking the email service's own rendered
+ *     emails through its own mailer, 4 pooled connections, 16 in flight:
+ *     emails/s and MailDev's CPU per email
  */
 const config = loadStackConfig();
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -23,6 +30,8 @@ export interface Ceilings {
   roundTripP50: number;
   roundTripP99: number;
   pgTransactions: number;
+  smtpEmails: number;
+  smtpCpuMsPerEmail: number;
 }
 
 export async function measureCeilings(seconds = SECONDS): Promise<Ceilings> {
@@ -44,6 +53,7 @@ export async function measureCeilings(seconds = SECONDS): Promise<Ceilings> {
       roundTripP50: percentile(rtt, 50),
       roundTripP99: percentile(rtt, 99),
       pgTransactions: await pgTransactions(seconds),
+      ...(await smtpThroughput(seconds)),
     };
   } finally {
     await topics.remove();
@@ -53,8 +63,10 @@ export async function measureCeilings(seconds = SECONDS): Promise<Ceilings> {
 export async function ceilings(): Promise<BenchReport> {
   const c = await measureCeilings();
   return {
-    title: 'Ceilings: raw producer, round trip, raw Postgres',
-    method: `Each measured for ${SECONDS} s against the running stack's broker and Postgres; events are ~1 KB JSON envelopes.`,
+    title: 'Ceilings: raw producer, round trip, raw Postgres, SMTP server',
+    method:
+      `Each measured for ${SECONDS} s against the running stack's broker, Postgres and MailDev; events are ~1 KB ` +
+      'JSON envelopes; emails are the email service’s own ORDER_CONFIRMED email, rendered by its templates.',
     rows: [
       {
         ceiling: 'kafkajs idempotent producer, acks=all, 1 partition',
@@ -69,6 +81,8 @@ export async function ceilings(): Promise<BenchReport> {
       { ceiling: 'produce → consume round trip, p50', value: round(c.roundTripP50, 2), unit: 'ms' },
       { ceiling: 'produce → consume round trip, p99', value: round(c.roundTripP99, 2), unit: 'ms' },
       { ceiling: 'raw pg single-row transactions, 1 connection', value: round(c.pgTransactions, 0), unit: 'tx/s' },
+      { ceiling: 'SMTP (MailDev): emails accepted, 4 connections', value: round(c.smtpEmails, 0), unit: 'emails/s' },
+      { ceiling: 'SMTP (MailDev): its CPU per email', value: round(c.smtpCpuMsPerEmail, 2), unit: 'ms' },
     ],
   };
 }
@@ -137,4 +151,40 @@ async function pgTransactions(seconds: number): Promise<number> {
   await admin.query('DROP TABLE bench_ceiling');
   await admin.end();
   return rate;
+}
+
+async function smtpThroughput(seconds: number): Promise<{ smtpEmails: number; smtpCpuMsPerEmail: number }> {
+  const mailer = new SmtpMailer({
+    url: config.smtp.url,
+    from: 'bench@orderflow.local',
+    timeoutMs: 10_000,
+    maxConnections: 4,
+  });
+  const templates = TemplateRenderer.load();
+  const sampler = await CpuSampler.forStack();
+  let sent = 0;
+  const send = async () => {
+    const id = randomUUID();
+    await mailer.send({
+      messageId: `<${id}@bench.orderflow.local>`,
+      to: 'bench@example.com',
+      ...templates.render('ORDER_CONFIRMED', commonModel(id)),
+      headers: {},
+    });
+    sent += 1;
+  };
+  await Promise.all(Array.from({ length: 16 }, send)); // connections open before timing
+  sent = 0;
+  const cpuFrom = sampler.sample();
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (performance.now() < deadline) await send();
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const smtpPercent = CpuSampler.usage(cpuFrom, sampler.sample()).smtp ?? 0;
+  mailer.onApplicationShutdown();
+  return { smtpEmails: sent / elapsed, smtpCpuMsPerEmail: (smtpPercent * 10 * elapsed) / sent };
 }

@@ -15,6 +15,8 @@ export interface CpuSample {
   at: number;
   /** Ticks per component. */
   ticks: Map<string, number>;
+  /** Postgres' ticks by kind of process: its walsenders (Debezium), the backends of each database, the rest. */
+  postgres: Map<string, number>;
   machine: { idle: number; total: number };
 }
 
@@ -79,28 +81,62 @@ export class CpuSampler {
       return undefined;
     };
     const ticks = new Map<string, number>([...new Set(this.byPid.values())].map((name) => [name, 0]));
+    const postgres = new Map<string, number>();
     for (const [pid, stat] of stats) {
       const name = componentOf(pid);
       if (name) ticks.set(name, (ticks.get(name) ?? 0) + stat.ticks);
+      if (name === 'postgres') {
+        const kind = postgresProcessKind(pid);
+        postgres.set(kind, (postgres.get(kind) ?? 0) + stat.ticks);
+      }
     }
     const machine = { idle: 0, total: 0 };
     for (const { times } of os.cpus()) {
       machine.idle += (times.idle / 1000) * TICKS_PER_SECOND;
       machine.total += (Object.values(times).reduce((a, b) => a + b, 0) / 1000) * TICKS_PER_SECOND;
     }
-    return { at: Date.now(), ticks, machine };
+    return { at: Date.now(), ticks, postgres, machine };
   }
 
   /** % of one core per component between two samples, busiest first, then the whole machine's. */
   static usage(from: CpuSample, to: CpuSample): Record<string, number> {
-    const seconds = (to.at - from.at) / 1000;
-    const percent = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 100);
-    const usage = [...to.ticks]
-      .map(([name, ticks]) => [name, percent(ticks - (from.ticks.get(name) ?? 0))] as const)
-      .sort(([, a], [, b]) => b - a);
     const busy = to.machine.total - from.machine.total - (to.machine.idle - from.machine.idle);
-    return { ...Object.fromEntries(usage), 'machine busy': percent(busy) };
+    return { ...percentages(from, to, from.ticks, to.ticks), 'machine busy': percent(busy, from, to) };
   }
+
+  /** Postgres' share split by kind of process, busiest first. */
+  static postgresUsage(from: CpuSample, to: CpuSample): Record<string, number> {
+    return percentages(from, to, from.postgres, to.postgres);
+  }
+}
+
+const percent = (ticks: number, from: CpuSample, to: CpuSample) =>
+  Math.round((ticks / TICKS_PER_SECOND / ((to.at - from.at) / 1000)) * 100);
+
+function percentages(from: CpuSample, to: CpuSample, before: Map<string, number>, after: Map<string, number>) {
+  const usage = [...after]
+    .map(([name, ticks]) => [name, percent(ticks - (before.get(name) ?? 0), from, to)] as const)
+    .sort(([, a], [, b]) => b - a);
+  return Object.fromEntries(usage);
+}
+
+/**
+ * From the process title Postgres sets: "postgres: walsender …" for a
+ * replication connection, "postgres: <user> <database> <host>(<port>) <state>"
+ * for a client backend, "postgres: checkpointer" and the like for the rest (a
+ * backend that ended is counted with the postmaster, which reaped it).
+ */
+function postgresProcessKind(pid: number): string {
+  let title = '';
+  try {
+    title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return 'background';
+  }
+  const words = title.replace(/^postgres:\s*/, '').split(/\s+/);
+  if (words[0] === 'walsender') return 'walsenders';
+  if (title.startsWith('postgres:') && words.length >= 3 && /\(\d+\)$/.test(words[2]!)) return `db ${words[1]}`;
+  return 'background';
 }
 
 export const formatUsage = (usage: Record<string, number>) =>

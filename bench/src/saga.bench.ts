@@ -7,6 +7,8 @@ import { resultsFile, writeLineChart } from './bench.chart';
 import { type Ceilings, measureCeilings } from './ceilings.bench';
 import { CpuSampler, formatUsage } from './cpu.sampler';
 import { type BenchReport, percentile, round } from './bench.results';
+import { PostgresProfiler, type PostgresProfile, formatPostgresProfile } from './postgres.profile';
+import { formatGc, serviceGcSeconds } from './service.metrics';
 
 /**
  * The saga end to end, open loop: orders are POSTed at a fixed arrival rate
@@ -34,6 +36,11 @@ interface Step {
   errors: number;
   /** % of one core per component while the orders were posted. */
   cpu: Record<string, number>;
+  /** Postgres' share by kind of process. */
+  postgresCpu: Record<string, number>;
+  postgres: PostgresProfile;
+  /** Share of the step's wall time each service spent in GC. */
+  gc: string;
   /** EmailSent arriving while the orders were posted (of any order: the email service may have a backlog). */
   emailsPerSecond: number;
 }
@@ -46,8 +53,11 @@ async function step(
   orders: TopicTail,
   emails: TopicTail,
   sampler: CpuSampler,
+  profiler: PostgresProfiler,
   seconds = SECONDS,
 ): Promise<Step> {
+  const pgFrom = await profiler.snapshot();
+  const gcFrom = await serviceGcSeconds();
   const cpuFrom = sampler.sample();
   const wallStart = Date.now();
   const postedAt = new Map<string, number>();
@@ -83,8 +93,12 @@ async function step(
   }
   await Promise.all(inFlight);
   const postedIn = (performance.now() - started) / 1000;
-  const cpu = CpuSampler.usage(cpuFrom, sampler.sample());
+  const cpuTo = sampler.sample();
+  const cpu = CpuSampler.usage(cpuFrom, cpuTo);
+  const postgresCpu = CpuSampler.postgresUsage(cpuFrom, cpuTo);
   const wallEnd = Date.now();
+  const postgres = PostgresProfiler.between(pgFrom, await profiler.snapshot());
+  const gc = formatGc(gcFrom, await serviceGcSeconds(), (wallEnd - wallStart) / 1000);
   const emailsSent = emails.messages.filter((m) => m.arrivedAt >= wallStart && m.arrivedAt <= wallEnd).length;
 
   const confirmedAt = new Map<string, number>();
@@ -117,6 +131,9 @@ async function step(
     lost: postedAt.size - confirmedAt.size,
     errors,
     cpu,
+    postgresCpu,
+    postgres,
+    gc,
     emailsPerSecond: emailsSent / ((wallEnd - wallStart) / 1000),
   };
 }
@@ -124,6 +141,7 @@ async function step(
 export async function saga(): Promise<BenchReport> {
   const brokers = [config.kafka.bootstrap];
   const sampler = await CpuSampler.forStack();
+  const profiler = await PostgresProfiler.connect();
   const orders = await TopicTail.start(brokers, Topics.ordersEvents);
   const emails = await TopicTail.start(brokers, Topics.emailEvents);
   const rows: Record<string, string | number>[] = [];
@@ -132,13 +150,13 @@ export async function saga(): Promise<BenchReport> {
   let ceilings: Ceilings | undefined;
   let held = 0;
   try {
-    await step(RATES[0] ?? 50, orders, emails, sampler, WARMUP_SECONDS);
+    await step(RATES[0] ?? 50, orders, emails, sampler, profiler, WARMUP_SECONDS);
     // After the warm-up, so the JVMs are as warm for the ceilings as for the steps.
     ceilings = await measureCeilings(CEILING_SECONDS);
     orders.messages.length = 0;
     emails.messages.length = 0;
     for (const rate of RATES) {
-      const s = await step(rate, orders, emails, sampler);
+      const s = await step(rate, orders, emails, sampler, profiler);
       const p = (values: number[], q: number) => round(percentile(values, q), 0);
       const ok = s.lost === 0 && s.errors === 0 && percentile(s.confirmed, 99) < 1_000 && s.achieved >= rate * 0.95;
       if (ok) held = rate;
@@ -163,7 +181,10 @@ export async function saga(): Promise<BenchReport> {
         `CPU at ${rate}/s (% of one core): ${formatUsage(s.cpu)}; the order path (${orderPath.join(', ')}) ` +
           `${round(cpuMsPerOrder, 1)} ms of CPU per order, so 500 orders/s would need ` +
           `${round((cpuMsPerOrder * 500) / 1000, 1)} cores of this machine for it alone; ` +
-          `${round(s.emailsPerSecond, 0)} emails/s sent, email + MailDev ${round(cpuMsPerEmail, 1)} ms of CPU per email.`,
+          `${round(s.emailsPerSecond, 0)} emails/s sent, email + MailDev ${round(cpuMsPerEmail, 1)} ms of CPU per email. ` +
+          `Postgres' CPU by process: ${formatUsage(s.postgresCpu)}. ` +
+          `${formatPostgresProfile(s.postgres, s.achieved * SECONDS, 'order', ['orders', 'payments', 'email'])} ` +
+          `(email's share is of the emails sent meanwhile, backlog included). GC, share of wall time: ${s.gc}.`,
       );
       curve.push({
         rate,
@@ -178,6 +199,7 @@ export async function saga(): Promise<BenchReport> {
   } finally {
     await orders.stop();
     await emails.stop();
+    await profiler.close();
   }
   writeLineChart(resultsFile('saga.svg'), 'Saga latency against offered rate', 'orders/s offered', 'ms from POST', [
     { name: 'confirmed p50', points: curve.map((c) => ({ x: c.rate, y: c.p50 })) },
@@ -196,7 +218,9 @@ export async function saga(): Promise<BenchReport> {
       `Ceilings measured in the same run (${CEILING_SECONDS} s each, after the warm-up): kafkajs idempotent producer ` +
         `${round(ceilings.producer6p, 0)} events/s (6 partitions), produce → consume round trip p50 ` +
         `${round(ceilings.roundTripP50, 2)} ms / p99 ${round(ceilings.roundTripP99, 2)} ms, raw pg ` +
-        `${round(ceilings.pgTransactions, 0)} single-row tx/s. An order is ${EVENTS_PER_ORDER} events on topics ` +
+        `${round(ceilings.pgTransactions, 0)} single-row tx/s, MailDev ${round(ceilings.smtpEmails, 0)} emails/s at ` +
+        `${round(ceilings.smtpCpuMsPerEmail, 2)} ms of its CPU each (two emails per order: 500 orders/s would need ` +
+        `${round((ceilings.smtpCpuMsPerEmail * 1000) / 1000, 1)} cores for MailDev alone). An order is ${EVENTS_PER_ORDER} events on topics ` +
         'and three Kafka hops from POST to OrderConfirmed.',
       ...profiles,
       'Chart: saga.svg (latency against offered rate).',

@@ -46,6 +46,17 @@ describe('the running stack', () => {
     expect(await response.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
   });
 
+  it.each(serviceNames)('%s answers GET /metrics with Node’s GC time and its consumer groups', async (name) => {
+    const response = await fetch(`${config.services[name].url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toMatch(/^nodejs_gc_duration_seconds_sum\{kind="minor"\} /m);
+    expect(text).toMatch(
+      new RegExp(`^orderflow_consumer_events\\{group="${name}\\.[^"]+",outcome="processed"\\} \\d+`, 'm'),
+    );
+  });
+
   it('MailDev accepts API reads', async () => {
     const response = await fetch(`${config.smtp.uiUrl}/api/email`);
     expect(response.status).toBe(200);

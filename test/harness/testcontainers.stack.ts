@@ -104,6 +104,10 @@ export async function startContainerStack(): Promise<ContainerStack> {
           'max_replication_slots=10',
           '-c',
           'max_connections=200',
+          '-c',
+          'shared_preload_libraries=pg_stat_statements',
+          '-c',
+          'track_wal_io_timing=on',
         ])
         .withExposedPorts(PG_PORT)
         // Over TCP: the image's init-time server listens on the socket only.

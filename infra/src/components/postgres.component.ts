@@ -26,6 +26,9 @@ const serverFlags = (config: StackConfig) => [
   "-c unix_socket_directories=''",
   '-c max_connections=200',
   '-c shared_buffers=256MB',
+  // Statement counts and WAL fsync times, which the benchmarks read per step (bench/src/postgres.profile.ts).
+  '-c shared_preload_libraries=pg_stat_statements',
+  '-c track_wal_io_timing=on',
 ];
 
 interface Paths {

@@ -29,6 +29,8 @@ export async function provisionDatabases(
       await db.query(`REVOKE ALL ON DATABASE ${ident(name)} FROM PUBLIC`);
       await db.query(`GRANT CONNECT ON DATABASE ${ident(name)} TO ${ident(postgres.debeziumRole)}`);
     }
+    // Statement counts across every database, read as the superuser (the benchmarks' Postgres profile).
+    await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     // Nobody but the superuser wanders into the maintenance databases.
     await db.query('REVOKE CONNECT ON DATABASE postgres FROM PUBLIC');
     await db.query('REVOKE CONNECT ON DATABASE template1 FROM PUBLIC');

@@ -4,6 +4,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PG_POOL } from './database.provider';
 import { KAFKA } from './kafka.provider';
+import { watchConsumer } from './metrics/metrics.registry';
 
 /**
  * Runs an EventConsumer for as long as the app: started once the app is up,
@@ -35,7 +36,10 @@ export function eventConsumerProvider(
   return {
     provide: token,
     inject: [PG_POOL, KAFKA, ...inject],
-    useFactory: (pool: Pool, kafka: Kafka, ...deps: never[]) =>
-      new ConsumerLifecycle(new EventConsumer({ ...options(pool, kafka, ...deps), pool, kafka })),
+    useFactory: (pool: Pool, kafka: Kafka, ...deps: never[]) => {
+      const consumer = new EventConsumer({ ...options(pool, kafka, ...deps), pool, kafka });
+      watchConsumer(consumer.groupId, consumer.stats);
+      return new ConsumerLifecycle(consumer);
+    },
   };
 }

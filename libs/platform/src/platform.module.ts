@@ -9,9 +9,10 @@ import { ID_GENERATOR, randomIds } from './id-generator.port';
 import { outboxPrunerProvider } from './outbox-pruner.lifecycle';
 import { KAFKA } from './kafka.provider';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
 import type { ServiceEnv } from './service.config';
 
-/** The shared edge of every service: its database pool, its Kafka client, the clock and id ports, `/health`. */
+/** The shared edge of every service: its database pool, its Kafka client, the clock and id ports, `/health`, `/metrics`. */
 @Module({})
 export class PlatformModule {
   static forService(config: ServiceEnv): DynamicModule {
@@ -19,7 +20,7 @@ export class PlatformModule {
       module: PlatformModule,
       global: true,
       imports: [TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: PG_POOL, useFactory: () => createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE) },
         { provide: KAFKA, useFactory: () => createKafka(config.SERVICE_NAME, config.KAFKA_BROKERS) },

@@ -136,6 +136,10 @@ export class EventConsumer {
     this.maxRun = options.maxEventsPerTransaction ?? 500;
   }
 
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
   async start(): Promise<void> {
     await this.producer.connect();
     await this.consumer.connect();
