@@ -15,8 +15,8 @@ export interface CpuSample {
   at: number;
   /** Ticks per component. */
   ticks: Map<string, number>;
-  /** Postgres' ticks by kind of process: its walsenders (Debezium), the backends of each database, the rest. */
-  postgres: Map<string, number>;
+  /** Postgres' processes: kind (walsenders for Debezium, the backends of each database, the rest) and ticks. */
+  postgres: Map<number, { kind: string; ticks: number }>;
   machine: { idle: number; total: number };
 }
 
@@ -81,14 +81,11 @@ export class CpuSampler {
       return undefined;
     };
     const ticks = new Map<string, number>([...new Set(this.byPid.values())].map((name) => [name, 0]));
-    const postgres = new Map<string, number>();
+    const postgres = new Map<number, { kind: string; ticks: number }>();
     for (const [pid, stat] of stats) {
       const name = componentOf(pid);
       if (name) ticks.set(name, (ticks.get(name) ?? 0) + stat.ticks);
-      if (name === 'postgres') {
-        const kind = postgresProcessKind(pid);
-        postgres.set(kind, (postgres.get(kind) ?? 0) + stat.ticks);
-      }
+      if (name === 'postgres') postgres.set(pid, { kind: postgresProcessKind(pid), ticks: stat.ticks });
     }
     const machine = { idle: 0, total: 0 };
     for (const { times } of os.cpus()) {
@@ -104,9 +101,17 @@ export class CpuSampler {
     return { ...percentages(from, to, from.ticks, to.ticks), 'machine busy': percent(busy, from, to) };
   }
 
-  /** Postgres' share split by kind of process, busiest first. */
+  /**
+   * Postgres' share split by kind of process, busiest first: each process's
+   * ticks since the first sample (a backend that ended meanwhile is counted
+   * with the postmaster, which reaped it: "background").
+   */
   static postgresUsage(from: CpuSample, to: CpuSample): Record<string, number> {
-    return percentages(from, to, from.postgres, to.postgres);
+    const byKind = new Map<string, number>();
+    for (const [pid, { kind, ticks }] of to.postgres) {
+      byKind.set(kind, (byKind.get(kind) ?? 0) + ticks - (from.postgres.get(pid)?.ticks ?? 0));
+    }
+    return percentages(from, to, new Map(), byKind);
   }
 }
 
