@@ -5,7 +5,7 @@ import { loadStackConfig } from '../../../infra/src/config/stack.config';
 import { anOrderPlaced } from '../../../test/support/event.factory';
 import { createOutboxTestTopic } from '../../../test/support/test-topics';
 import { TopicTail } from '../../../test/support/topic.tail';
-import { OutboxPruner, inTransaction, writeToOutbox } from '../src';
+import { OutboxPruner, inTransaction, prepared, withOutbox, writeToOutbox } from '../src';
 
 /**
  * The outbox writer against the orders database and the real Debezium
@@ -66,6 +66,26 @@ describe('outbox writer', () => {
 
     const messages = await tail.waitFor('the committed event', (ms) => ms.some((m) => m.key === committed.aggregateId));
     expect(messages.some((m) => m.key === rolledBack.aggregateId)).toBe(false);
+  });
+
+  it('writes a state change and its events in one statement, and neither when that statement fails', async () => {
+    await pool.query('CREATE TABLE IF NOT EXISTS outbox_state_test (id uuid PRIMARY KEY)');
+    const insertState = prepared('test.outbox-state.insert', 'INSERT INTO outbox_state_test (id) VALUES ($1)');
+    const id = randomUUID();
+    const first = anEvent({ aggregateId: id });
+    const refused = anEvent({ aggregateId: id, aggregateVersion: 2 });
+
+    // Outside any transaction: the one statement is its own.
+    await pool.query(withOutbox(insertState([id]), [first]));
+    await expect(pool.query(withOutbox(insertState([id]), [refused]))).rejects.toMatchObject({ code: '23505' });
+
+    const { rows } = await pool.query<{ id: string }>('SELECT id FROM outbox WHERE id = ANY($1::uuid[])', [
+      [first.eventId, refused.eventId],
+    ]);
+    expect(rows.map((r) => r.id)).toEqual([first.eventId]);
+    const messages = await tail.waitFor('the first event', (ms) => ms.some((m) => m.key === id));
+    expect(JSON.parse(messages.find((m) => m.key === id)?.value ?? 'null')).toEqual(first);
+    await pool.query('DROP TABLE outbox_state_test');
   });
 
   it('prunes captured rows from the table without unpublishing them', async () => {

@@ -1,14 +1,31 @@
 import type { AnyEnvelope } from '@orderflow/events';
+import type { QueryConfig } from 'pg';
 import { prepared } from '../db/prepared';
 import type { Queryable } from '../db/transaction';
 
-const insertOutbox = prepared(
-  'messaging.outbox.insert',
-  `INSERT INTO outbox (id, aggregatetype, aggregateid, type, schemaversion, aggregateversion,
+/** The outbox insert, its ten array parameters numbered from `$first`. */
+const outboxInsert = (first: number) => {
+  const $ = (i: number) => `$${first + i}`;
+  return `INSERT INTO outbox (id, aggregatetype, aggregateid, type, schemaversion, aggregateversion,
                          correlationid, causationid, occurredat, payload)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[],
-                          $7::uuid[], $8::uuid[], $9::timestamptz[], $10::jsonb[])`,
-);
+     SELECT * FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::int[],
+                          ${$(5)}::int[], ${$(6)}::uuid[], ${$(7)}::uuid[], ${$(8)}::timestamptz[], ${$(9)}::jsonb[])`;
+};
+
+const insertOutbox = prepared('messaging.outbox.insert', outboxInsert(1));
+
+const outboxValues = (events: readonly AnyEnvelope[]) => [
+  events.map((e) => e.eventId),
+  events.map((e) => e.aggregateType),
+  events.map((e) => e.aggregateId),
+  events.map((e) => e.type),
+  events.map((e) => e.schemaVersion),
+  events.map((e) => e.aggregateVersion),
+  events.map((e) => e.correlationId),
+  events.map((e) => e.causationId),
+  events.map((e) => e.occurredAt),
+  events.map((e) => JSON.stringify(e)),
+];
 
 /**
  * Writes events into the service's outbox table, inside the caller's
@@ -20,18 +37,26 @@ const insertOutbox = prepared(
  */
 export async function writeToOutbox(tx: Queryable, events: readonly AnyEnvelope[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.query(
-    insertOutbox([
-      events.map((e) => e.eventId),
-      events.map((e) => e.aggregateType),
-      events.map((e) => e.aggregateId),
-      events.map((e) => e.type),
-      events.map((e) => e.schemaVersion),
-      events.map((e) => e.aggregateVersion),
-      events.map((e) => e.correlationId),
-      events.map((e) => e.causationId),
-      events.map((e) => e.occurredAt),
-      events.map((e) => JSON.stringify(e)),
-    ]),
-  );
+  await tx.query(insertOutbox(outboxValues(events)));
+}
+
+const withOutboxTexts = new Map<string, string>();
+
+/**
+ * A state change and the outbox rows of its events as one statement (the
+ * outbox insert in a WITH clause, which Postgres runs exactly once whether or
+ * not the statement reads it): one round trip instead of two, and atomic on
+ * its own, so a command that is a single write needs no BEGIN and COMMIT
+ * either. If the state change fails (a key conflict), no row is written.
+ * `statement` must be a named, prepared one with values.
+ */
+export function withOutbox(statement: QueryConfig, events: readonly AnyEnvelope[]): QueryConfig {
+  const { name, text, values = [] } = statement;
+  if (!name) throw new Error('withOutbox takes a prepared (named) statement');
+  let combined = withOutboxTexts.get(name);
+  if (combined === undefined) {
+    combined = `WITH outbox_rows AS (${outboxInsert(values.length + 1)}) ${text}`;
+    withOutboxTexts.set(name, combined);
+  }
+  return { name: `${name}+outbox`, text: combined, values: [...values, ...outboxValues(events)] };
 }

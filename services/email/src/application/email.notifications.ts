@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EmailSentV1 } from '@orderflow/events';
-import { type Queryable, TransientError, writeToOutbox } from '@orderflow/messaging';
+import { type Queryable, TransientError } from '@orderflow/messaging';
 import { type EmailToSend, type NotificationEvent, emailFor } from '../domain/email.selection';
 import { recordEmail } from '../persistence/email.store';
 import { type Recipient, nextEmailTo, rememberRecipient } from '../persistence/order-recipient.store';
@@ -44,15 +44,18 @@ export class EmailNotifications {
       headers: { 'X-Orderflow-Event-Id': event.eventId, 'X-Orderflow-Email-Kind': email.kind },
     });
     const sentAt = this.clock.now().toISOString();
-    await recordEmail(tx, {
-      eventId: event.eventId,
-      orderId: email.orderId,
-      kind: email.kind,
-      to: recipient.to,
-      messageId: email.messageId,
-      sentAt,
-    });
-    await writeToOutbox(tx, [this.emailSent(event, email, recipient, sentAt)]);
+    await recordEmail(
+      tx,
+      {
+        eventId: event.eventId,
+        orderId: email.orderId,
+        kind: email.kind,
+        to: recipient.to,
+        messageId: email.messageId,
+        sentAt,
+      },
+      this.emailSent(event, email, recipient, sentAt),
+    );
   }
 
   private async recipientOf(tx: Queryable, email: EmailToSend): Promise<Recipient> {

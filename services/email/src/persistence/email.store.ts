@@ -1,4 +1,5 @@
-import { type Queryable, prepared } from '@orderflow/messaging';
+import type { EmailSentV1 } from '@orderflow/events';
+import { type Queryable, prepared, withOutbox } from '@orderflow/messaging';
 import type { EmailKindName } from '../domain/email.selection';
 
 /** `emails`: one row per email sent, keyed by the event that triggered it. */
@@ -16,8 +17,13 @@ const insertEmail = prepared(
   'INSERT INTO emails (event_id, order_id, kind, recipient, message_id, sent_at) VALUES ($1, $2, $3, $4, $5, $6)',
 );
 
-export async function recordEmail(tx: Queryable, email: SentEmail): Promise<void> {
-  await tx.query(insertEmail([email.eventId, email.orderId, email.kind, email.to, email.messageId, email.sentAt]));
+/** The email's row and its EmailSent outbox row, in one statement. */
+export async function recordEmail(tx: Queryable, email: SentEmail, sent: EmailSentV1): Promise<void> {
+  await tx.query(
+    withOutbox(insertEmail([email.eventId, email.orderId, email.kind, email.to, email.messageId, email.sentAt]), [
+      sent,
+    ]),
+  );
 }
 
 export async function emailsOfOrder(db: Queryable, orderId: string): Promise<Omit<SentEmail, 'orderId'>[]> {

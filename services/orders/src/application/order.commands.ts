@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Queryable, inTransaction, writeToOutbox } from '@orderflow/messaging';
+import type { Queryable } from '@orderflow/messaging';
 import { CLOCK, type Clock, ID_GENERATOR, type IdGenerator, PG_POOL } from '@orderflow/platform';
 import type { Pool } from 'pg';
 import { type Order, type OrderState, fold, initialState } from '../domain/order';
@@ -14,7 +14,7 @@ export interface CommandOrigin {
 
 /**
  * Load the stream → decide → append the events and their outbox rows, in one
- * transaction. Nothing is published from here: Debezium relays the outbox.
+ * statement. Nothing is published from here: Debezium relays the outbox.
  */
 @Injectable()
 export class OrderCommands {
@@ -24,11 +24,15 @@ export class OrderCommands {
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
   ) {}
 
-  /** For HTTP: its own transaction, retried when another command won the race. */
+  /**
+   * For HTTP, retried when another command won the race. No transaction: the
+   * append is one statement, and the stream read before it needs none (the
+   * append's key check refuses a decision taken on a stale stream).
+   */
   async execute(orderId: string, command: OrderCommand, origin: CommandOrigin = {}): Promise<Order> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await inTransaction(this.pool, (tx) => this.executeIn(tx, orderId, command, origin));
+        return await this.executeIn(this.pool, orderId, command, origin);
       } catch (error) {
         if (!(error instanceof ConcurrencyConflict)) throw error;
         if (attempt >= 5) {
@@ -38,10 +42,10 @@ export class OrderCommands {
     }
   }
 
-  /** Inside a caller's transaction (a consumer's, with its inbox row). */
-  async executeIn(tx: Queryable, orderId: string, command: OrderCommand, origin: CommandOrigin): Promise<Order> {
+  /** On `db`: the pool, or a caller's transaction (a consumer's, with its inbox row). */
+  async executeIn(db: Queryable, orderId: string, command: OrderCommand, origin: CommandOrigin): Promise<Order> {
     // A new order's id was just generated: there is no stream to read.
-    const state = command.type === 'PlaceOrder' ? initialState : fold(await loadOrderEvents(tx, orderId));
+    const state = command.type === 'PlaceOrder' ? initialState : fold(await loadOrderEvents(db, orderId));
     const events = decide(command, state, {
       orderId,
       eventIds: [this.ids.next()],
@@ -49,8 +53,7 @@ export class OrderCommands {
       correlationId: origin.correlationId ?? orderId,
       causationId: origin.causationId ?? null,
     });
-    await appendOrderEvents(tx, events);
-    await writeToOutbox(tx, events);
+    await appendOrderEvents(db, events);
     return asOrder(fold(events, state), orderId);
   }
 }

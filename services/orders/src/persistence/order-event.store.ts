@@ -1,4 +1,4 @@
-import { type Queryable, TransientError, prepared } from '@orderflow/messaging';
+import { type Queryable, TransientError, prepared, withOutbox } from '@orderflow/messaging';
 import { parseEvent } from '@orderflow/events';
 import { type OrderEvent, isOrderEvent } from '../domain/order';
 
@@ -32,25 +32,29 @@ export async function loadOrderEvents(db: Queryable, orderId: string): Promise<O
 }
 
 /**
- * Appends events at the versions `decide` gave them, in one statement. No read
- * inside the transaction: the primary key (order_id, version) refuses a
+ * Appends events at the versions `decide` gave them, and their outbox rows, in
+ * one statement (atomic on its own: a caller needs no transaction for it). No
+ * read inside a transaction: the primary key (order_id, version) refuses a
  * version someone else wrote, and that refusal is the concurrency check.
  */
-export async function appendOrderEvents(tx: Queryable, events: readonly OrderEvent[]): Promise<void> {
+export async function appendOrderEvents(db: Queryable, events: readonly OrderEvent[]): Promise<void> {
   if (events.length === 0) return;
   try {
-    await tx.query(
-      append([
-        events.map((e) => e.aggregateId),
-        events.map((e) => e.aggregateVersion),
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        events.map((e) => e.schemaVersion),
-        events.map((e) => e.occurredAt),
-        events.map((e) => e.correlationId),
-        events.map((e) => e.causationId),
-        events.map((e) => JSON.stringify(e)),
-      ]),
+    await db.query(
+      withOutbox(
+        append([
+          events.map((e) => e.aggregateId),
+          events.map((e) => e.aggregateVersion),
+          events.map((e) => e.eventId),
+          events.map((e) => e.type),
+          events.map((e) => e.schemaVersion),
+          events.map((e) => e.occurredAt),
+          events.map((e) => e.correlationId),
+          events.map((e) => e.causationId),
+          events.map((e) => JSON.stringify(e)),
+        ]),
+        events,
+      ),
     );
   } catch (error) {
     if ((error as { code?: string; constraint?: string }).constraint === 'order_events_pkey') {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { OrderCancelledV1, OrderPlacedV1 } from '@orderflow/events';
-import { type Queryable, writeToOutbox } from '@orderflow/messaging';
+import type { Queryable } from '@orderflow/messaging';
 import { type PaymentEvent, evolve } from '../domain/payment';
 import { decide, isRefundable } from '../domain/payment.decide';
 import { PAYMENT_GATEWAY, type PaymentGateway } from '../gateway/payment-gateway.port';
@@ -65,12 +65,9 @@ export class PaymentCommands {
     cause: OrderPlacedV1 | OrderCancelledV1,
   ): Promise<void> {
     const state = events.reduce(evolve, stored.state);
-    await savePayment(tx, state, stored.version, stored.version + events.length);
-    await writeToOutbox(
-      tx,
-      events.map((event, i) =>
-        toEnvelope(event, { eventId: this.ids.next(), aggregateVersion: stored.version + i + 1, cause }),
-      ),
+    const envelopes = events.map((event, i) =>
+      toEnvelope(event, { eventId: this.ids.next(), aggregateVersion: stored.version + i + 1, cause }),
     );
+    await savePayment(tx, state, stored.version, stored.version + events.length, envelopes);
   }
 }

@@ -1,5 +1,5 @@
-import type { DeclineCode } from '@orderflow/events';
-import { type Queryable, TransientError, prepared } from '@orderflow/messaging';
+import type { AnyEnvelope, DeclineCode } from '@orderflow/events';
+import { type Queryable, TransientError, prepared, withOutbox } from '@orderflow/messaging';
 import type { Payment, PaymentStatus } from '../domain/payment';
 
 /**
@@ -52,12 +52,17 @@ export async function loadPayment(tx: Queryable, orderId: string): Promise<Store
   return row ? { state: toState(row), version: row.version } : { state: { status: 'NONE' }, version: 0 };
 }
 
-/** Writes the state reached after `expectedVersion`, refusing if the row moved on meanwhile. */
+/**
+ * Writes the state reached after `expectedVersion` and the outbox rows of the
+ * events that led there, in one statement; refuses if the row moved on
+ * meanwhile (the caller's transaction then rolls the outbox rows back too).
+ */
 export async function savePayment(
   tx: Queryable,
   state: Payment,
   expectedVersion: number,
   newVersion: number,
+  events: readonly AnyEnvelope[],
 ): Promise<void> {
   if (state.status === 'NONE') return;
   const values = [
@@ -73,8 +78,8 @@ export async function savePayment(
   ];
   const result =
     expectedVersion === 0
-      ? await tx.query(insertPayment(values))
-      : await tx.query(updatePayment([...values, expectedVersion]));
+      ? await tx.query(withOutbox(insertPayment(values), events))
+      : await tx.query(withOutbox(updatePayment([...values, expectedVersion]), events));
   if (result.rowCount !== 1) {
     throw new PaymentConcurrencyError(`the payment of order ${state.orderId} changed after version ${expectedVersion}`);
   }
