@@ -91,16 +91,22 @@ export class OrderViewRebuild {
 
   async apply(events: readonly OrderEvent[]): Promise<void> {
     const byOrder = groupByOrder(events);
-    const unknown = [...byOrder]
-      .filter(([id, list]) => !this.current.has(id) && !this.beingWritten(id) && list[0]!.aggregateVersion > 1)
-      .map(([id]) => id);
-    const stored = await loadOrderViews(this.pool, unknown, REBUILD_TABLE);
+    // Where each order's fold starts: in memory, in a generation being written, or (read back) in the table.
+    const earlier = new Map<string, Order>();
+    const unknown: string[] = [];
     for (const [id, list] of byOrder) {
-      const earlier = this.current.has(id) ? undefined : (this.beingWritten(id) ?? stored.get(id));
-      const after = foldNewer(this.current.get(id) ?? earlier ?? { status: 'NONE' }, list);
+      if (this.current.has(id)) continue;
+      const written = this.beingWritten(id);
+      if (written) earlier.set(id, written);
+      else if (list[0]!.aggregateVersion > 1) unknown.push(id);
+    }
+    for (const [id, order] of await loadOrderViews(this.pool, unknown, REBUILD_TABLE)) earlier.set(id, order);
+    for (const [id, list] of byOrder) {
+      const before = earlier.get(id);
+      const after = foldNewer(this.current.get(id) ?? before ?? { status: 'NONE' }, list);
       if (!after) continue;
       this.current.set(id, after);
-      if (earlier) this.rewritten.add(id);
+      if (before) this.rewritten.add(id);
     }
     if (this.current.size >= this.flushAt) await this.flush();
   }
@@ -217,6 +223,9 @@ export class OrderViewRebuild {
 const UNIQUE_VIOLATION = '23505';
 const MAX_WRITES_IN_FLIGHT = 2;
 
-/** CSV as COPY reads it: an unquoted empty field is NULL, anything else quoted. */
-const csvField = (value: string | number | boolean | null) =>
-  value === null ? '' : `"${String(value).replace(/"/g, '""')}"`;
+/** CSV as COPY reads it: an unquoted empty field is NULL, anything else quoted (quotes doubled). */
+const csvField = (value: string | number | boolean | null) => {
+  if (value === null) return '';
+  const text = String(value);
+  return `"${text.includes('"') ? text.replace(/"/g, '""') : text}"`;
+};
