@@ -27,6 +27,8 @@ interface Stat {
   pgid: number;
   /** utime + stime + cutime + cstime */
   ticks: number;
+  /** utime + stime: the process's own, without the children it reaped */
+  ownTicks: number;
 }
 
 function readStat(pid: number): Stat | undefined {
@@ -37,7 +39,7 @@ function readStat(pid: number): Stat | undefined {
       .slice(stat.lastIndexOf(')') + 2)
       .split(' ')
       .map(Number);
-    return { ppid: f[1]!, pgid: f[2]!, ticks: f[11]! + f[12]! + f[13]! + f[14]! };
+    return { ppid: f[1]!, pgid: f[2]!, ticks: f[11]! + f[12]! + f[13]! + f[14]!, ownTicks: f[11]! + f[12]! };
   } catch {
     return undefined;
   }
@@ -85,7 +87,7 @@ export class CpuSampler {
     for (const [pid, stat] of stats) {
       const name = componentOf(pid);
       if (name) ticks.set(name, (ticks.get(name) ?? 0) + stat.ticks);
-      if (name === 'postgres') postgres.set(pid, { kind: postgresProcessKind(pid), ticks: stat.ticks });
+      if (name === 'postgres') postgres.set(pid, { kind: postgresProcessKind(pid), ticks: stat.ownTicks });
     }
     const machine = { idle: 0, total: 0 };
     for (const { times } of os.cpus()) {
@@ -103,8 +105,8 @@ export class CpuSampler {
 
   /**
    * Postgres' share split by kind of process, busiest first: each process's
-   * ticks since the first sample (a backend that ended meanwhile is counted
-   * with the postmaster, which reaped it: "background").
+   * own ticks since the first sample (a backend that ended meanwhile is left
+   * out, so the parts can add up to a little less than Postgres' total).
    */
   static postgresUsage(from: CpuSample, to: CpuSample): Record<string, number> {
     const byKind = new Map<string, number>();
@@ -128,8 +130,7 @@ function percentages(from: CpuSample, to: CpuSample, before: Map<string, number>
 /**
  * From the process title Postgres sets: "postgres: walsender …" for a
  * replication connection, "postgres: <user> <database> <host>(<port>) <state>"
- * for a client backend, "postgres: checkpointer" and the like for the rest (a
- * backend that ended is counted with the postmaster, which reaped it).
+ * for a client backend, "postgres: checkpointer" and the like for the rest.
  */
 function postgresProcessKind(pid: number): string {
   let title = '';
