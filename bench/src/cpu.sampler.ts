@@ -100,7 +100,8 @@ export class CpuSampler {
   /** % of one core per component between two samples, busiest first, then the whole machine's. */
   static usage(from: CpuSample, to: CpuSample): Record<string, number> {
     const busy = to.machine.total - from.machine.total - (to.machine.idle - from.machine.idle);
-    return { ...percentages(from, to, from.ticks, to.ticks), 'machine busy': percent(busy, from, to) };
+    const used = new Map([...to.ticks].map(([name, ticks]) => [name, ticks - (from.ticks.get(name) ?? 0)]));
+    return { ...percentages(from, to, used), 'machine busy': percent(busy, from, to) };
   }
 
   /**
@@ -113,16 +114,17 @@ export class CpuSampler {
     for (const [pid, { kind, ticks }] of to.postgres) {
       byKind.set(kind, (byKind.get(kind) ?? 0) + ticks - (from.postgres.get(pid)?.ticks ?? 0));
     }
-    return percentages(from, to, new Map(), byKind);
+    return percentages(from, to, byKind);
   }
 }
 
 const percent = (ticks: number, from: CpuSample, to: CpuSample) =>
   Math.round((ticks / TICKS_PER_SECOND / ((to.at - from.at) / 1000)) * 100);
 
-function percentages(from: CpuSample, to: CpuSample, before: Map<string, number>, after: Map<string, number>) {
-  const usage = [...after]
-    .map(([name, ticks]) => [name, percent(ticks - (before.get(name) ?? 0), from, to)] as const)
+/** Ticks used between the two samples, by name, as % of one core, busiest first. */
+function percentages(from: CpuSample, to: CpuSample, used: Map<string, number>): Record<string, number> {
+  const usage = [...used]
+    .map(([name, ticks]) => [name, percent(ticks, from, to)] as const)
     .sort(([, a], [, b]) => b - a);
   return Object.fromEntries(usage);
 }

@@ -37,8 +37,9 @@ export function eventConsumerProvider(
     provide: token,
     inject: [PG_POOL, KAFKA, ...inject],
     useFactory: (pool: Pool, kafka: Kafka, ...deps: never[]) => {
-      const consumer = new EventConsumer({ ...options(pool, kafka, ...deps), pool, kafka });
-      watchConsumer(consumer.groupId, consumer.stats);
+      const settings = options(pool, kafka, ...deps);
+      const consumer = new EventConsumer({ ...settings, pool, kafka });
+      watchConsumer(settings.groupId, consumer.stats);
       return new ConsumerLifecycle(consumer);
     },
   };

@@ -59,10 +59,10 @@ export interface EventConsumerOptions {
   /**
    * A fetch returns once this much is waiting, or after `fetchMaxWaitMs`: under
    * load, more events share one transaction and one offset commit; when quiet,
-   * each hop waits at most `fetchMaxWaitMs`. Defaults 64 KiB and 100 ms: the
-   * saga benchmark held 175 orders/s at 20 ms and 250/s at 100 ms, with fewer
-   * fetches, transactions and commits per order (bench/results/saga.md).
-   * Lower it where a hop's latency matters more than its cost.
+   * each hop waits at most `fetchMaxWaitMs`. Defaults 64 KiB and 100 ms, for
+   * throughput: fewer fetches, transactions and offset commits per event (the
+   * saga benchmark's CPU per order and statements per order show it). Lower it
+   * where a hop's latency matters more than its cost.
    */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
@@ -137,10 +137,6 @@ export class EventConsumer {
     this.deadLetters = new DeadLetterPublisher(this.producer, options.deadLetterTopic);
     this.retry = options.retry ?? defaultRetry;
     this.maxRun = options.maxEventsPerTransaction ?? 500;
-  }
-
-  get groupId(): string {
-    return this.options.groupId;
   }
 
   async start(): Promise<void> {

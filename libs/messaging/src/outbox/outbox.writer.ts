@@ -48,14 +48,16 @@ const withOutboxTexts = new Map<string, string>();
  * not the statement reads it): one round trip instead of two, and atomic on
  * its own, so a command that is a single write needs no BEGIN and COMMIT
  * either. If the state change fails (a key conflict), no row is written.
- * `statement` must be a named, prepared one with values.
+ * The statement may read the rows just written as `outbox_rows` (the outbox
+ * table's columns), e.g. to store the same envelopes elsewhere without
+ * sending them twice. `statement` must be a named, prepared one.
  */
 export function withOutbox(statement: QueryConfig, events: readonly AnyEnvelope[]): QueryConfig {
   const { name, text, values = [] } = statement;
   if (!name) throw new Error('withOutbox takes a prepared (named) statement');
   let combined = withOutboxTexts.get(name);
   if (combined === undefined) {
-    combined = `WITH outbox_rows AS (${outboxInsert(values.length + 1)}) ${text}`;
+    combined = `WITH outbox_rows AS (${outboxInsert(values.length + 1)} RETURNING *) ${text}`;
     withOutboxTexts.set(name, combined);
   }
   return { name: `${name}+outbox`, text: combined, values: [...values, ...outboxValues(events)] };

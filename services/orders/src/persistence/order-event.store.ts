@@ -17,12 +17,14 @@ const loadStream = prepared(
   'orders.events.load',
   'SELECT envelope FROM order_events WHERE order_id = $1 ORDER BY version',
 );
+/** The events as `withOutbox` just wrote them to the outbox: each envelope is sent and encoded once. */
 const append = prepared(
   'orders.events.append',
   `INSERT INTO order_events (order_id, version, event_id, type, schema_version, occurred_at,
                              correlation_id, causation_id, envelope)
-   SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::timestamptz[],
-                        $7::uuid[], $8::uuid[], $9::jsonb[])`,
+   SELECT aggregateid::uuid, aggregateversion, id, type, schemaversion, occurredat,
+          correlationid, causationid, payload
+     FROM outbox_rows`,
 );
 
 /** An order's events, in version order, at their current schema version. */
@@ -40,22 +42,7 @@ export async function loadOrderEvents(db: Queryable, orderId: string): Promise<O
 export async function appendOrderEvents(db: Queryable, events: readonly OrderEvent[]): Promise<void> {
   if (events.length === 0) return;
   try {
-    await db.query(
-      withOutbox(
-        append([
-          events.map((e) => e.aggregateId),
-          events.map((e) => e.aggregateVersion),
-          events.map((e) => e.eventId),
-          events.map((e) => e.type),
-          events.map((e) => e.schemaVersion),
-          events.map((e) => e.occurredAt),
-          events.map((e) => e.correlationId),
-          events.map((e) => e.causationId),
-          events.map((e) => JSON.stringify(e)),
-        ]),
-        events,
-      ),
-    );
+    await db.query(withOutbox(append([]), events));
   } catch (error) {
     if ((error as { code?: string; constraint?: string }).constraint === 'order_events_pkey') {
       throw new ConcurrencyConflict(events[0]!.aggregateId);

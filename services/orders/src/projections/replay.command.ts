@@ -165,8 +165,8 @@ export async function readRange(
   const consumer = kafka.consumer({
     groupId: `orders.replay.${randomUUID()}`,
     // kafkajs copies each fetch response into one buffer before decoding it;
-    // with 8/32 MiB responses that copy (fresh pages every time) and its GC took
-    // a fifth of the replay's thread (bench/results/replay.md has the figures).
+    // responses of tens of MiB made that copy (fresh pages every time) and its
+    // GC a large share of the replay's one thread in a CPU profile.
     maxBytesPerPartition: 2 * 1024 * 1024,
     maxBytes: 8 * 1024 * 1024,
     maxWaitTimeInMs: 100,
