@@ -13,6 +13,11 @@ export const Headers = {
   occurredAt: 'occurredAt',
   /** Dead letters: why the message was set aside and where it came from. */
   deadLetterReason: 'dlq.reason',
+  /** A stable code for the reason (`SCHEMA_VIOLATION`, `ORDER_NOT_FOUND`, `MALFORMED_JSON`, …). */
+  deadLetterCode: 'dlq.code',
+  /** How many times the consumer tried the message before setting it aside. */
+  deadLetterAttempts: 'dlq.attempts',
+  deadLetterFailedAt: 'dlq.failed.at',
   deadLetterSourceTopic: 'dlq.source.topic',
   deadLetterSourcePartition: 'dlq.source.partition',
   deadLetterSourceOffset: 'dlq.source.offset',

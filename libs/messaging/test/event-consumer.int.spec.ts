@@ -1,15 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { type Producer, logLevel, Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import { type AnyEnvelope, Headers } from '@orderflow/events';
 import { loadStackConfig } from '../../../infra/src/config/stack.config';
 import { anEnvelope, anOrderPlaced } from '../../../test/support/event.factory';
 import { freshDatabase } from '../../../test/support/test-database';
 import { createTestTopics } from '../../../test/support/test-topics';
+import { TcpProxy } from '../../../test/support/tcp.proxy';
 import { TopicTail } from '../../../test/support/topic.tail';
 import { waitUntil } from '../../../test/support/wait-until';
-import { type BatchHandler, EventConsumer, type EventHandlers, TransientError, createKafka } from '../src';
+import {
+  type BatchHandler,
+  EventConsumer,
+  type EventConsumerOptions,
+  type EventHandlers,
+  TransientError,
+  createKafka,
+} from '../src';
 import { EFFECTS_DDL, recordEffects } from './fixtures/effects';
 
 /**
@@ -56,7 +64,7 @@ const newTopics = async (partitions = 3): Promise<Topics> => {
 
 const send = async (
   topic: string,
-  messages: { key: string; value: string | null; headers?: Record<string, string> }[],
+  messages: { key: string; value: string | null; headers?: Record<string, string>; partition?: number }[],
 ) => producer.send({ topic, acks: -1, messages });
 const asMessage = (event: AnyEnvelope) => ({
   key: event.aggregateId,
@@ -77,6 +85,7 @@ const startConsumer = async (
   topics: Topics,
   handlers: EventHandlers | BatchHandler = recordEffects(),
   groupId?: string,
+  options: Partial<EventConsumerOptions> = {},
 ) => {
   const consumer = new EventConsumer({
     groupId: groupId ?? `test.consumer-${process.pid}-${(groupCounter += 1)}`,
@@ -85,8 +94,9 @@ const startConsumer = async (
     ...('handle' in handlers ? { batchHandler: handlers as BatchHandler } : { handlers }),
     pool: db.pool,
     kafka: createKafka('test-consumer', brokers),
-    retry: { attempts: 4, initialBackoffMs: 20, maxBackoffMs: 100 },
+    backoff: { initialMs: 20, maxMs: 200 },
     sessionTimeoutMs: 6_000,
+    ...options,
   });
   await consumer.start();
   return consumer;
@@ -191,6 +201,9 @@ describe('event consumer', () => {
     );
     expect(letter?.headers[Headers.eventId]).toBe(events[1]?.eventId);
     expect(letter?.headers[Headers.deadLetterReason]).toContain('customer c-1 breaks a rule');
+    expect(letter?.headers[Headers.deadLetterCode]).toBe('HANDLER_FAILED');
+    expect(letter?.headers[Headers.deadLetterAttempts]).toBe('1');
+    expect(Date.parse(letter?.headers[Headers.deadLetterFailedAt] ?? '')).not.toBeNaN();
     expect(consumer.stats).toMatchObject({ processed: 2, deadLettered: 1 });
   });
 
@@ -230,6 +243,144 @@ describe('event consumer', () => {
     expect((await effectsOf(events.map((e) => e.eventId))).sort()).toEqual(events.map((e) => e.eventId).sort());
     expect(consumer.stats).toMatchObject({ processed: 5, duplicates: 1 });
   });
+});
+
+/**
+ * The failure semantics table of libs/messaging's README, one test per row
+ * that the tests above do not already cover: what is transient waits, for as
+ * long as it lasts, and is never dead-lettered.
+ */
+describe('event consumer under transient failures', () => {
+  let topics: Topics;
+  const running: EventConsumer[] = [];
+  const consume = async (...args: Parameters<typeof startConsumer>) => {
+    const consumer = await startConsumer(...args);
+    running.push(consumer);
+    return consumer;
+  };
+
+  beforeEach(async () => {
+    topics = await newTopics(2);
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+  });
+
+  it('waits out a transient failure for as long as it lasts, reports the partition blocked, and never dead-letters it', async () => {
+    const event = anOrderPlaced();
+    let outage = true;
+    const effects = recordEffects();
+    const dlq = await TopicTail.start(brokers, topics.dlq);
+    const consumer = await consume(topics, {
+      OrderPlaced: async (e, ctx) => {
+        if (outage) throw new TransientError('the gateway answered 503');
+        await effects.OrderPlaced!(e, ctx);
+      },
+    });
+
+    await send(topics.source, [{ ...asMessage(event), partition: 0 }]);
+
+    // Well past what any retry count used to allow (5 tries in ~1.5 s).
+    await waitUntil('ten failed tries', () => consumer.stats.retries >= 10, 20_000);
+    expect(consumer.status().blocked).toEqual([
+      expect.objectContaining({
+        topic: topics.source,
+        partition: 0,
+        code: 'TRANSIENT_ERROR',
+        reason: expect.stringContaining('the gateway answered 503'),
+      }),
+    ]);
+    outage = false;
+
+    await waitUntil('the event applied', async () => (await effectsOf([event.eventId])).length === 1);
+    await waitUntil('the partition unblocked', () => consumer.status().blocked.length === 0);
+    expect(dlq.messages).toEqual([]);
+    await dlq.stop();
+    expect(consumer.stats).toMatchObject({ processed: 1, deadLettered: 0 });
+  });
+
+  it('goes on with its other partitions while one is blocked', async () => {
+    const stuck = anOrderPlaced();
+    const free = anOrderPlaced();
+    let outage = true;
+    const effects = recordEffects();
+    const consumer = await consume(topics, {
+      OrderPlaced: async (e, ctx) => {
+        if (outage && e.eventId === stuck.eventId) throw new TransientError('lock not available');
+        await effects.OrderPlaced!(e, ctx);
+      },
+    });
+
+    await send(topics.source, [{ ...asMessage(stuck), partition: 0 }]);
+    await waitUntil('partition 0 blocked', () => consumer.status().blocked.length === 1);
+    await send(topics.source, [{ ...asMessage(free), partition: 1 }]);
+
+    await waitUntil('the event on the free partition applied', async () => (await effectsOf([free.eventId])).length === 1);
+    expect(await effectsOf([stuck.eventId])).toEqual([]);
+    outage = false;
+    await waitUntil('the blocked one applied too', async () => (await effectsOf([stuck.eventId])).length === 1);
+  });
+
+  it('waits out its database going away and coming back, and applies every event once', async () => {
+    const proxy = await TcpProxy.start(TcpProxy.targetOf(db.url));
+    const pool = new Pool({ connectionString: proxy.via(db.url), max: 3, connectionTimeoutMillis: 2_000 });
+    // What libs/platform's createPool does: a lost connection is logged, never fatal.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const dlq = await TopicTail.start(brokers, topics.dlq);
+    const before = Array.from({ length: 5 }, () => anOrderPlaced());
+    const during = Array.from({ length: 5 }, () => anOrderPlaced());
+    const ids = [...before, ...during].map((e) => e.eventId);
+    const consumer = await consume(topics, recordEffects(), undefined, { pool });
+    try {
+      await send(topics.source, before.map(asMessage));
+      await waitUntil('the first events applied', async () => (await effectsOf(ids)).length === before.length);
+
+      await proxy.cut();
+      await send(topics.source, during.map(asMessage));
+      const [blocked] = await waitUntil('a partition blocked by the outage', () => {
+        const { blocked } = consumer.status();
+        return blocked.length > 0 && blocked;
+      });
+      expect(blocked?.reason).toMatch(/ECONNREFUSED|Connection terminated|timeout/);
+      await waitUntil('a few tries during the outage', () => consumer.stats.retries >= 3);
+      await proxy.restore();
+
+      await waitUntil('every event applied', async () => (await effectsOf(ids)).length === ids.length, 30_000);
+      expect(new Set(await effectsOf(ids)).size).toBe(ids.length);
+      expect(dlq.messages).toEqual([]);
+      expect(consumer.stats.deadLettered).toBe(0);
+    } finally {
+      await dlq.stop();
+      await consumer.stop();
+      running.splice(running.indexOf(consumer), 1);
+      await pool.end();
+      await proxy.stop();
+    }
+  });
+
+  it('keeps its partition through a unit that takes longer than the session time-out', async () => {
+    const event = anOrderPlaced();
+    const groupId = `test.slow-unit-${process.pid}-${Date.now()}`;
+    // 8 s of work against a 6 s session time-out: only heartbeats sent during the unit keep the member.
+    const consumer = await consume(topics, recordEffects(8_000), groupId, { sessionTimeoutMs: 6_000 });
+
+    await send(topics.source, [{ ...asMessage(event), partition: 0 }]);
+
+    await waitUntil('the slow event applied', async () => (await effectsOf([event.eventId])).length === 1, 20_000);
+    // The offset commit after the unit was accepted: an expelled member's would have been refused.
+    const admin = new Kafka({ clientId: 'test-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await waitUntil('the offset committed', async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topics.source] });
+        return offsets?.partitions.find((p) => p.partition === 0)?.offset === '1';
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    expect(consumer.stats).toMatchObject({ processed: 1, duplicates: 0 });
+  }, 40_000);
 });
 
 describe('event consumer in its own process', () => {

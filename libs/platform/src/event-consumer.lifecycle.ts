@@ -3,24 +3,39 @@ import { EventConsumer, type EventConsumerOptions } from '@orderflow/messaging';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PG_POOL } from './database.provider';
+import { ReadinessRegistry, type ReadinessReport, type ReadinessSource } from './health/readiness.registry';
 import { KAFKA } from './kafka.provider';
 import { watchConsumer } from './metrics/metrics.registry';
 
 /**
- * Runs an EventConsumer for as long as the app: started once the app is up,
- * stopped in `beforeApplicationShutdown` — before the pool closes in
- * `onApplicationShutdown` — so the batch in hand finishes its transaction and
- * commits on SIGTERM.
+ * Runs an EventConsumer for as long as the app. Started, not awaited, once the
+ * app is up: joining a group can take as long as the broker waits for a member
+ * that died (its session time-out), and the service answers HTTP meanwhile;
+ * readiness says when it has joined. Stopped in `beforeApplicationShutdown` —
+ * before the pool closes in `onApplicationShutdown` — so the batch in hand
+ * finishes its transaction and commits on SIGTERM.
  */
-class ConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+class ConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, ReadinessSource {
   constructor(readonly consumer: EventConsumer) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.consumer.start();
+  get name(): string {
+    return `consumer ${this.consumer.status().groupId}`;
+  }
+
+  onApplicationBootstrap(): void {
+    void this.consumer.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer.stop();
+  }
+
+  readiness(): ReadinessReport {
+    const { state, blocked, lastError } = this.consumer.status();
+    return {
+      ready: state === 'joined' && blocked.length === 0,
+      details: { state, blocked, ...(state !== 'joined' && lastError ? { lastError } : {}) },
+    };
   }
 }
 
@@ -35,12 +50,14 @@ export function eventConsumerProvider(
 ): Provider {
   return {
     provide: token,
-    inject: [PG_POOL, KAFKA, ...inject],
-    useFactory: (pool: Pool, kafka: Kafka, ...deps: never[]) => {
+    inject: [PG_POOL, KAFKA, ReadinessRegistry, ...inject],
+    useFactory: (pool: Pool, kafka: Kafka, readiness: ReadinessRegistry, ...deps: never[]) => {
       const settings = options(pool, kafka, ...deps);
       const consumer = new EventConsumer({ ...settings, pool, kafka });
       watchConsumer(settings.groupId, consumer.stats);
-      return new ConsumerLifecycle(consumer);
+      const lifecycle = new ConsumerLifecycle(consumer);
+      readiness.register(lifecycle);
+      return lifecycle;
     },
   };
 }

@@ -8,3 +8,5 @@ export * from './clock.port';
 export * from './id-generator.port';
 export * from './http/zod-validation.pipe';
 export * from './http/domain-error.filter';
+export * from './health/readiness.registry';
+export * from './http/service-unavailable.interceptor';

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { createKafka } from '@orderflow/messaging';
 import { CLOCK, systemClock } from './clock.port';
@@ -9,6 +9,8 @@ import { ID_GENERATOR, randomIds } from './id-generator.port';
 import { outboxPrunerProvider } from './outbox-pruner.lifecycle';
 import { KAFKA } from './kafka.provider';
 import { HealthController } from './health/health.controller';
+import { ReadinessRegistry } from './health/readiness.registry';
+import { ServiceUnavailableInterceptor } from './http/service-unavailable.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
 import type { ServiceEnv } from './service.config';
 
@@ -27,10 +29,12 @@ export class PlatformModule {
         { provide: CLOCK, useValue: systemClock },
         { provide: ID_GENERATOR, useValue: randomIds },
         { provide: APP_FILTER, useClass: RequestValidationFilter },
+        { provide: APP_INTERCEPTOR, useClass: ServiceUnavailableInterceptor },
+        ReadinessRegistry,
         outboxPrunerProvider(config),
         PoolCloser,
       ],
-      exports: [PG_POOL, KAFKA, CLOCK, ID_GENERATOR],
+      exports: [PG_POOL, KAFKA, CLOCK, ID_GENERATOR, ReadinessRegistry],
     };
   }
 }

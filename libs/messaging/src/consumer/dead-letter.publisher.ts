@@ -8,6 +8,9 @@ export interface DeadLetter {
   consumerGroup: string;
   code: string;
   reason: string;
+  /** Tries before it was set aside: 1 for a message that cannot be decoded or a handler that rejects it. */
+  attempts: number;
+  failedAt: Date;
 }
 
 /**
@@ -41,6 +44,9 @@ export function deadLetterMessage(letter: DeadLetter): Message {
     headers: {
       ...original,
       [Headers.deadLetterReason]: `${letter.code}: ${letter.reason}`.slice(0, 4000),
+      [Headers.deadLetterCode]: letter.code,
+      [Headers.deadLetterAttempts]: String(letter.attempts),
+      [Headers.deadLetterFailedAt]: letter.failedAt.toISOString(),
       [Headers.deadLetterSourceTopic]: letter.sourceTopic,
       [Headers.deadLetterSourcePartition]: String(letter.partition),
       [Headers.deadLetterSourceOffset]: letter.message.offset,

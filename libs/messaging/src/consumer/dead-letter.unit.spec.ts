@@ -20,6 +20,8 @@ describe('dead letter', () => {
       consumerGroup: 'payments.order-events',
       code: 'MALFORMED_JSON',
       reason: 'not JSON',
+      attempts: 1,
+      failedAt: new Date('2026-12-02T10:00:00.000Z'),
     });
 
   it('keeps the original key, value and headers, and says why and where from', () => {
@@ -29,6 +31,9 @@ describe('dead letter', () => {
     expect(produced.headers).toEqual({
       id: Buffer.from('e-1'),
       [Headers.deadLetterReason]: 'MALFORMED_JSON: not JSON',
+      [Headers.deadLetterCode]: 'MALFORMED_JSON',
+      [Headers.deadLetterAttempts]: '1',
+      [Headers.deadLetterFailedAt]: '2026-12-02T10:00:00.000Z',
       [Headers.deadLetterSourceTopic]: 'orders.events',
       [Headers.deadLetterSourcePartition]: '3',
       [Headers.deadLetterSourceOffset]: '42',

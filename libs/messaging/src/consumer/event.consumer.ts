@@ -1,39 +1,14 @@
-import type { DomainEvent, EventOf, EventType } from '@orderflow/events';
+import type { DomainEvent } from '@orderflow/events';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from '../db/transaction';
-import { claimEvents } from '../inbox/inbox';
+import type { Pool } from 'pg';
 import { createSafeProducer } from '../kafka/kafka.settings';
+import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff';
 import { DeadLetterPublisher } from './dead-letter.publisher';
-import { isTransient } from './error.classifier';
-import { type Decoded, decodeMessage } from './message.decoder';
+import { type Failure, describeError } from './error.classifier';
+import { decodeMessage } from './message.decoder';
+import { type BatchHandler, type ConsumerStats, type EventHandlers, UnitOfWork, type Where } from './unit-of-work';
 
-export interface HandlerContext {
-  /** The transaction the inbox row is written in: write the handler's effects here too. */
-  tx: PoolClient;
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
-export type EventHandler<T extends EventType> = (event: EventOf<T>, ctx: HandlerContext) => Promise<void>;
-export type EventHandlers = { [T in EventType]?: EventHandler<T> };
-
-/**
- * For a projection: every claimed event of `types` in a unit at once, in
- * partition order, so rows are read and written once per unit rather than
- * once per event.
- */
-export interface BatchHandler {
-  types: readonly EventType[];
-  handle: (events: DomainEvent[], ctx: { tx: PoolClient }) => Promise<void>;
-}
-
-export interface RetryPolicy {
-  attempts: number;
-  initialBackoffMs: number;
-  maxBackoffMs: number;
-}
+export type { BatchHandler, ConsumerStats, EventHandler, EventHandlers, HandlerContext } from './unit-of-work';
 
 export interface EventConsumerOptions {
   /** `<service>.<purpose>`, e.g. `payments.order-events`; also the inbox's key. */
@@ -45,7 +20,8 @@ export interface EventConsumerOptions {
   batchHandler?: BatchHandler;
   pool: Pool;
   kafka: Kafka;
-  retry?: RetryPolicy;
+  /** How long a partition blocked by a transient failure waits between tries (default 200 ms doubling to 30 s). */
+  backoff?: BackoffPolicy;
   /**
    * Partitions handled at once; one partition is always handled in order.
    * Runs of the partitions in hand share a transaction, so the default covers
@@ -54,7 +30,13 @@ export interface EventConsumerOptions {
   partitionsConsumedConcurrently?: number;
   /** Most events applied in one transaction: bounds a transaction, and how long a stop waits. */
   maxEventsPerTransaction?: number;
-  /** How long the group waits for a silent member before giving its partitions away (broker minimum 6 s). */
+  /**
+   * How long the group waits for a silent member before giving its partitions
+   * away (broker minimum 6 s). Short, so that a member killed with SIGKILL
+   * hands its partitions over (to its own restart, or another instance) in
+   * seconds; heartbeats go on while a unit works, so only a stalled process
+   * loses them.
+   */
   sessionTimeoutMs?: number;
   /**
    * A fetch returns once this much is waiting, or after `fetchMaxWaitMs`: under
@@ -70,85 +52,116 @@ export interface EventConsumerOptions {
   afterTransaction?: (events: readonly DomainEvent[]) => void | Promise<void>;
 }
 
-export interface ConsumerStats {
-  processed: number;
-  duplicates: number;
-  skipped: number;
-  deadLettered: number;
-  retries: number;
+/** A partition waiting out a transient failure. */
+export interface BlockedPartition {
+  topic: string;
+  partition: number;
+  code: string;
+  reason: string;
+  since: string;
+  /** Tries that failed so far. */
+  attempts: number;
+  nextTryAt: string;
 }
 
-type Run = Extract<Decoded, { ok: true }>[];
-type Where = { topic: string; partition: number };
-type Item = Run[number] & { where: Where };
-interface QueuedRun {
-  items: Item[];
-  heartbeat: () => Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+export interface ConsumerStatus {
+  groupId: string;
+  /** `joined`: member of its group with partitions assigned (or none to have); `starting`/`rejoining`: not yet. */
+  state: 'starting' | 'joined' | 'rejoining' | 'stopped';
+  lastError?: string;
+  blocked: BlockedPartition[];
 }
 
-const defaultRetry: RetryPolicy = { attempts: 5, initialBackoffMs: 100, maxBackoffMs: 5_000 };
+interface Blocked extends BlockedPartition {
+  timer: NodeJS.Timeout;
+}
+
+const heartbeatIntervalMs = 1_000;
 
 /**
  * Consumes events in batches with manual offset commits:
  *
  *   batch → decode each message (bad ones → dead-letter topic, in place)
- *         → one transaction per run of good messages: inbox claim + handlers
- *           (runs of partitions handed out by the same fetch share it)
+ *         → the unit of work: one transaction per run of good messages
+ *           (inbox claim + handlers; see UnitOfWork)
  *         → commit the offsets, only after the transaction committed.
  *
  * A crash between the transaction and the offset commit redelivers the batch;
- * the inbox turns that into duplicates, not second effects. A run whose
- * transaction keeps failing is retried with backoff (transient errors), then
- * split into single messages so only the one that fails is dead-lettered.
- * kafkajs is used directly rather than through Nest's Kafka transport, which
- * commits per message and has no batch transaction or dead-letter step.
+ * the inbox turns that into duplicates, not second effects. A run that fails
+ * transiently blocks its partition only: the partition is paused and tried
+ * again from the same message after a capped backoff, for as long as the
+ * failure lasts, while the other partitions go on (kafkajs fetches again only
+ * once every batch of a fetch returned, so waiting inside a batch would stall
+ * them all). Heartbeats go on while a unit works. An offset is committed with
+ * the group generation it was fetched in: after a rebalance the broker refuses
+ * it, and the new owner's redelivery is absorbed by the inbox.
  */
 export class EventConsumer {
   readonly stats: ConsumerStats = { processed: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly deadLetters: DeadLetterPublisher;
-  private readonly retry: RetryPolicy;
+  private readonly unit: UnitOfWork;
+  private readonly backoff: BackoffPolicy;
   private readonly maxRun: number;
-  private readonly handles: (type: EventType) => boolean;
-  /** Runs of several partitions waiting for their shared transaction. */
-  private queued: QueuedRun[] = [];
+  private readonly blocked = new Map<string, Blocked>();
+  private state: ConsumerStatus['state'] = 'starting';
+  private lastError: string | undefined;
+  private stopping = false;
+  private running: Promise<void> | undefined;
 
   constructor(private readonly options: EventConsumerOptions) {
-    const { handlers, batchHandler } = options;
-    if ((handlers === undefined) === (batchHandler === undefined)) {
-      throw new Error(`${options.groupId}: give an EventConsumer either handlers or a batchHandler`);
-    }
-    this.handles = handlers ? (type) => handlers[type] !== undefined : (type) => batchHandler!.types.includes(type);
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       minBytes: options.fetchMinBytes ?? 64 * 1024,
       maxWaitTimeInMs: options.fetchMaxWaitMs ?? 100,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3_000,
-      // Whatever escaped a batch (a broker or database outage the retries did
-      // not outlast): start again from the last committed offset, with backoff,
-      // rather than leave the service running without its consumer.
+      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: heartbeatIntervalMs,
+      // Whatever escaped a batch (the broker away for longer than the client's
+      // own retries): start again from the last committed offset, with
+      // backoff, rather than leave the service running without its consumer.
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 30_000, restartOnFailure: async () => true },
+    });
+    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, () => {
+      this.state = 'joined';
+    });
+    this.consumer.on(CRASH, ({ payload }) => {
+      this.state = this.stopping ? 'stopped' : 'rejoining';
+      this.lastError = describeError(payload.error);
+    });
+    this.consumer.on(STOP, () => {
+      if (this.stopping) this.state = 'stopped';
     });
     this.producer = createSafeProducer(options.kafka);
     this.deadLetters = new DeadLetterPublisher(this.producer, options.deadLetterTopic);
-    this.retry = options.retry ?? defaultRetry;
+    this.backoff = options.backoff ?? defaultBackoff;
     this.maxRun = options.maxEventsPerTransaction ?? 500;
+    this.unit = new UnitOfWork({
+      groupId: options.groupId,
+      handlers: options.handlers,
+      batchHandler: options.batchHandler,
+      pool: options.pool,
+      maxEventsPerTransaction: this.maxRun,
+      afterTransaction: options.afterTransaction,
+      stats: this.stats,
+      deadLetter: (item, failure, attempts) => this.deadLetter(item.message, item.where, failure, attempts),
+    });
   }
 
-  async start(): Promise<void> {
-    await this.producer.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
-      eachBatch: (payload) => this.handleBatch(payload),
-    });
+  /**
+   * Connects, subscribes and joins the group; resolves once consuming. If the
+   * broker cannot be reached it keeps trying (with backoff) until it can or
+   * until `stop`: a service starts, and serves HTTP, whatever the broker does.
+   */
+  start(): Promise<void> {
+    this.running ??= this.connect();
+    return this.running;
+  }
+
+  status(): ConsumerStatus {
+    const blocked = [...this.blocked.values()].map(({ timer: _timer, ...partition }) => partition);
+    return { groupId: this.options.groupId, state: this.state, lastError: this.lastError, blocked };
   }
 
   /**
@@ -156,14 +169,43 @@ export class EventConsumer {
    * then leaves the group. kafkajs' disconnect waits for the running batch.
    */
   async stop(): Promise<void> {
+    this.stopping = true;
+    for (const { timer } of this.blocked.values()) clearTimeout(timer);
+    this.blocked.clear();
     await this.consumer.disconnect();
     await this.producer.disconnect();
+    this.state = 'stopped';
+  }
+
+  private async connect(): Promise<void> {
+    for (let attempt = 1; !this.stopping; attempt += 1) {
+      try {
+        await this.producer.connect();
+        await this.consumer.connect();
+        await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+        await this.consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
+          eachBatch: (payload) => this.handleBatch(payload),
+        });
+        return;
+      } catch (error) {
+        this.lastError = describeError(error);
+        await this.consumer.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(this.backoff, attempt)));
+      }
+    }
   }
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+    const { batch, heartbeat, isRunning, isStale, resolveOffset, pause } = payload;
     const where = { topic: batch.topic, partition: batch.partition };
-    let run: Run = [];
+    const key = `${where.topic}/${where.partition}`;
+    const attempts = (this.blocked.get(key)?.attempts ?? 0) + 1;
+    // A unit that waits on a slow database must not lose its partition for it.
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), heartbeatIntervalMs);
+    let run: Parameters<UnitOfWork['apply']>[0] = [];
 
     // Offsets are committed after each unit of work, so a stop or a crash
     // redelivers at most the unit in hand.
@@ -171,144 +213,75 @@ export class EventConsumer {
       resolveOffset(offset);
       await commitResolved(payload);
     };
-    const flushRun = async () => {
-      if (run.length === 0) return;
-      await this.applyRun(run, where, heartbeat);
-      await commit(run[run.length - 1]!.message.offset);
+    /** Applies the run in hand; false if its partition is now blocked. */
+    const flushRun = async (): Promise<boolean> => {
+      if (run.length === 0) return true;
+      const outcome = await this.unit.apply(run, attempts);
+      if (outcome.done > 0) await commit(run[outcome.done - 1]!.message.offset);
+      if (outcome.blocked) {
+        this.block(key, where, outcome.blocked, attempts, pause);
+        return false;
+      }
+      this.unblock(key);
       run = [];
+      return true;
     };
 
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      const decoded = decodeMessage(message);
-      if (decoded.ok) {
-        run.push(decoded);
-        if (run.length >= this.maxRun) await flushRun();
-        continue;
-      }
-      // Keep partition order: what came before the bad message is applied first.
-      await flushRun();
-      await this.deadLetter(message, where, decoded.code, decoded.reason);
-      await commit(message.offset);
-    }
-    await flushRun();
-  }
-
-  /**
-   * Queues a partition's run for the next transaction. Runs that other
-   * partitions queue before it starts (the batches of one fetch are handed
-   * out together) share it: one BEGIN, inbox claim and COMMIT for all of them
-   * instead of one per partition. Resolves once the run's transaction
-   * committed, so the caller commits its offsets only then.
-   */
-  private applyRun(run: Run, where: Where, heartbeat: () => Promise<void>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queued.push({ items: run.map((decoded) => ({ ...decoded, where })), heartbeat, resolve, reject });
-      if (this.queued.length === 1) setImmediate(() => this.drain());
-    });
-  }
-
-  private drain(): void {
-    const units: QueuedRun[][] = [];
-    let events = Infinity;
-    for (const run of this.queued.splice(0)) {
-      if (events + run.items.length > this.maxRun) {
-        units.push([]);
-        events = 0;
-      }
-      units[units.length - 1]!.push(run);
-      events += run.items.length;
-    }
-    for (const unit of units) void this.applyUnit(unit);
-  }
-
-  private async applyUnit(unit: QueuedRun[]): Promise<void> {
-    if (unit.length > 1) {
-      try {
-        await this.applyInTransaction(unit.flatMap((run) => run.items));
-        for (const run of unit) run.resolve();
-        return;
-      } catch {
-        // Each run on its own then, with its retries and its dead letter.
-      }
-    }
-    await Promise.all(unit.map((run) => this.applyAlone(run.items, run.heartbeat).then(run.resolve, run.reject)));
-  }
-
-  /** One transaction for the whole run; if it cannot succeed, one per message. */
-  private async applyAlone(items: Item[], heartbeat: () => Promise<void>): Promise<void> {
     try {
-      await this.withRetries(() => this.applyInTransaction(items), heartbeat);
-      return;
-    } catch (error) {
-      if (items.length === 1) {
-        await this.deadLetter(items[0]!.message, items[0]!.where, 'HANDLER_FAILED', describe(error));
-        return;
-      }
-    }
-    for (const item of items) await this.applyAlone([item], heartbeat);
-  }
-
-  private async applyInTransaction(items: Item[]) {
-    const handled = items.filter((item) => this.handles(item.event.type));
-    // Events this consumer does not handle need no inbox row: no transaction at all.
-    if (handled.length === 0) {
-      this.stats.skipped += items.length;
-      return;
-    }
-    const result = await inTransaction(this.options.pool, async (tx) => {
-      const claimed = await claimEvents(
-        tx,
-        this.options.groupId,
-        handled.map((item) => item.event.eventId),
-      );
-      // `claimed` also guards against one event twice in the same batch.
-      const fresh = handled.filter((item) => claimed.delete(item.event.eventId));
-      const { handlers, batchHandler } = this.options;
-      if (batchHandler) {
-        if (fresh.length > 0)
-          await batchHandler.handle(
-            fresh.map((item) => item.event),
-            { tx },
-          );
-      } else {
-        for (const { event, message, where } of fresh) {
-          const handler = handlers![event.type] as EventHandler<typeof event.type>;
-          await handler(event as never, { tx, ...where, offset: message.offset });
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) return;
+        const decoded = decodeMessage(message);
+        if (decoded.ok) {
+          run.push({ event: decoded.event, message, where });
+          if (run.length >= this.maxRun && !(await flushRun())) return;
+          continue;
         }
+        // Keep partition order: what came before the bad message is applied first.
+        if (!(await flushRun())) return;
+        const failure = { transient: false, code: decoded.code, reason: decoded.reason };
+        await this.deadLetter(message, where, failure, 1);
+        this.stats.deadLettered += 1;
+        await commit(message.offset);
       }
-      return { processed: fresh.length, duplicates: handled.length - fresh.length };
-    });
-    this.stats.processed += result.processed;
-    this.stats.duplicates += result.duplicates;
-    this.stats.skipped += items.length - handled.length;
-    await this.options.afterTransaction?.(items.map((item) => item.event));
-  }
-
-  private async withRetries(work: () => Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await work();
-      } catch (error) {
-        if (!isTransient(error) || attempt >= this.retry.attempts) throw error;
-        this.stats.retries += 1;
-        const backoff = Math.min(this.retry.maxBackoffMs, this.retry.initialBackoffMs * 2 ** (attempt - 1));
-        await new Promise((resolve) => setTimeout(resolve, backoff * (0.5 + Math.random() / 2)));
-        await heartbeat();
-      }
+      await flushRun();
+    } finally {
+      clearInterval(beat);
     }
   }
 
-  private async deadLetter(message: KafkaMessage, where: Where, code: string, reason: string): Promise<void> {
+  /** Pauses the partition and resumes it after the backoff: the next fetch starts at the message that failed. */
+  private block(key: string, where: Where, failure: Failure, attempts: number, pause: () => () => void): void {
+    const resume = pause();
+    const delay = backoffDelay(this.backoff, attempts);
+    const previous = this.blocked.get(key);
+    clearTimeout(previous?.timer);
+    this.blocked.set(key, {
+      ...where,
+      code: failure.code,
+      reason: failure.reason,
+      since: previous?.since ?? new Date().toISOString(),
+      attempts,
+      nextTryAt: new Date(Date.now() + delay).toISOString(),
+      timer: setTimeout(resume, delay),
+    });
+  }
+
+  private unblock(key: string): void {
+    clearTimeout(this.blocked.get(key)?.timer);
+    this.blocked.delete(key);
+  }
+
+  private async deadLetter(message: KafkaMessage, where: Where, failure: Failure, attempts: number): Promise<void> {
     await this.deadLetters.publish({
       message,
       sourceTopic: where.topic,
       partition: where.partition,
       consumerGroup: this.options.groupId,
-      code,
-      reason,
+      code: failure.code,
+      reason: failure.reason,
+      attempts,
+      failedAt: new Date(),
     });
-    this.stats.deadLettered += 1;
   }
 }
 
@@ -320,5 +293,3 @@ const commitResolved = async ({ commitOffsetsIfNecessary, uncommittedOffsets }: 
   const offsets = uncommittedOffsets();
   if (offsets.topics.some((t) => t.partitions.length > 0)) await commitOffsetsIfNecessary(offsets);
 };
-
-const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
