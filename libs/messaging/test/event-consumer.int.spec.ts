@@ -315,7 +315,10 @@ describe('event consumer under transient failures', () => {
     await waitUntil('partition 0 blocked', () => consumer.status().blocked.length === 1);
     await send(topics.source, [{ ...asMessage(free), partition: 1 }]);
 
-    await waitUntil('the event on the free partition applied', async () => (await effectsOf([free.eventId])).length === 1);
+    await waitUntil(
+      'the event on the free partition applied',
+      async () => (await effectsOf([free.eventId])).length === 1,
+    );
     expect(await effectsOf([stuck.eventId])).toEqual([]);
     outage = false;
     await waitUntil('the blocked one applied too', async () => (await effectsOf([stuck.eventId])).length === 1);
