@@ -1,23 +1,51 @@
-import { ContractViolation, type DomainEvent, parseEvent } from '@orderflow/events';
+import { ContractViolation, type DomainEvent, Headers, parseEvent } from '@orderflow/events';
 import type { KafkaMessage } from 'kafkajs';
 
 export type Decoded =
   | { ok: true; event: DomainEvent; message: KafkaMessage }
   | { ok: false; reason: string; code: string; message: KafkaMessage };
 
-/** Kafka value → a current-version event, or why it is not one. Never throws. */
+// Fatal: bytes that are not UTF-8 are refused, not turned into U+FFFD and let through.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Kafka value → a current-version event, or why it is not one. Never throws.
+ * The `id` header must name the envelope's event id (Debezium's EventRouter
+ * and the polling relay both write it): a message without it did not come
+ * from an outbox, and one whose header disagrees would be deduplicated under
+ * the wrong id by whoever trusts the header.
+ */
 export function decodeMessage(message: KafkaMessage): Decoded {
-  if (message.value === null) return { ok: false, code: 'EMPTY_VALUE', reason: 'the message has no value', message };
+  const fail = (code: string, reason: string): Decoded => ({ ok: false, code, reason, message });
+  if (message.value === null) return fail('EMPTY_VALUE', 'the message has no value');
+  let text: string;
+  try {
+    text = utf8.decode(message.value);
+  } catch {
+    return fail('MALFORMED_UTF8', 'the value is not UTF-8 text');
+  }
   let json: unknown;
   try {
-    json = JSON.parse(message.value.toString('utf8'));
+    json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, code: 'MALFORMED_JSON', reason: `not JSON: ${(error as Error).message}`, message };
+    return fail('MALFORMED_JSON', `not JSON: ${(error as Error).message}`);
   }
+  let event: DomainEvent;
   try {
-    return { ok: true, event: parseEvent(json), message };
+    event = parseEvent(json);
   } catch (error) {
-    if (error instanceof ContractViolation) return { ok: false, code: error.code, reason: error.message, message };
+    if (error instanceof ContractViolation) return fail(error.code, error.message);
     throw error;
   }
+  const header = message.headers?.[Headers.eventId];
+  if (header === undefined || header === null) {
+    return fail('MISSING_EVENT_ID_HEADER', `no '${Headers.eventId}' header (event ${event.eventId})`);
+  }
+  if (header.toString() !== event.eventId) {
+    return fail(
+      'EVENT_ID_MISMATCH',
+      `header '${Headers.eventId}' is ${header.toString()}, the event's id ${event.eventId}`,
+    );
+  }
+  return { ok: true, event, message };
 }
