@@ -34,6 +34,8 @@ export function machine() {
 
 export interface BenchReport {
   title: string;
+  /** The command that produced it, when it is not `npm run bench -- <name>`. */
+  command?: string;
   /** What was measured and how, in a sentence or two. */
   method: string;
   rows: Record<string, string | number>[];
@@ -55,7 +57,7 @@ export function writeReport(name: string, report: BenchReport): void {
   const md = [
     `# ${report.title}`,
     '',
-    `Measured ${measuredAt} by \`npm run bench -- ${name}\`.`,
+    `Measured ${measuredAt} by \`${report.command ?? `npm run bench -- ${name}`}\`.`,
     '',
     report.method,
     '',

@@ -95,11 +95,16 @@ export async function startPostgres(config: StackConfig, registry: ProcessRegist
   });
 }
 
-export async function stopPostgres(config: StackConfig, registry: ProcessRegistry): Promise<void> {
+/** `immediate`: as if the machine lost power (no checkpoint; recovery from the WAL at the next start) — for the fault suite. */
+export async function stopPostgres(
+  config: StackConfig,
+  registry: ProcessRegistry,
+  mode: 'fast' | 'immediate' = 'fast',
+): Promise<void> {
   const paths = pathsOf(config);
   const pid = postmasterPid(config);
   if (pid !== undefined && isAlive(pid)) {
-    await pgCtl(['-D', paths.pgdata, '-m', 'fast', '-w', '-t', '30', 'stop']).catch(() => undefined);
+    await pgCtl(['-D', paths.pgdata, '-m', mode, '-w', '-t', '30', 'stop']).catch(() => undefined);
   }
   // Whatever pg_ctl could not stop goes the hard way.
   await registry.stop('postgres', 5_000);

@@ -42,7 +42,7 @@ describe('decodeMessage', () => {
 
   it('refuses invalid UTF-8 even inside a string that would otherwise parse', () => {
     const json = Buffer.from(JSON.stringify(event));
-    const at = json.indexOf(Buffer.from(event.payload.customerEmail));
+    const at = json.indexOf(Buffer.from((event.payload as { customerEmail: string }).customerEmail));
     json[at] = 0xff;
     expect(codeOf(decodeMessage(messageOf(json, withId())))).toBe('MALFORMED_UTF8');
   });

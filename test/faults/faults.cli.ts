@@ -1,0 +1,222 @@
+import { writeReport } from '../../bench/src/bench.results';
+import { loadStackConfig } from '../../infra/src/config/stack.config';
+import { stackStatus, stackUp } from '../../infra/src/stack';
+import { type Scenario, scenarios } from './fault.scenarios';
+import { newRunId, runOrderLoad } from './order.load';
+import { StreamRecorder, bookOf, deadLetterCounts, readModelDifferences, smtpCopies } from './saga.books';
+import { StackFaults, sleep } from './stack.faults';
+
+/**
+ * `npm run faults [-- --short] [--runs N] [--only NAME,…] [--orders N] [--rate R]`
+ *
+ * Each scenario: an open-loop load of orders through the HTTP API, one fault
+ * injected at 30 % of it and mended, then the books: every accepted order
+ * terminal with its money settled, no effect twice, every email it calls for
+ * recorded (email.events) and received by the SMTP server (each Message-ID
+ * once, but for the sends in flight when the email service is SIGKILLed),
+ * nothing dead-lettered but the scenario's own poison, the read model equal
+ * to the event store — and the time from the mending until every order
+ * accepted before it had completed its saga. Exit 1 if any check fails.
+ *
+ * `--short` is what `npm test` runs: the scenarios marked for it, once, with a
+ * smaller load; it writes its table to .data/ rather than bench/results/.
+ */
+interface Options {
+  short: boolean;
+  runs: number;
+  only?: string[];
+  orders: number;
+  rate: number;
+}
+
+function parse(argv: string[]): Options {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const short = argv.includes('--short');
+  return {
+    short,
+    runs: Number(value('--runs') ?? (short ? 1 : 2)),
+    only: value('--only')?.split(','),
+    orders: Number(value('--orders') ?? (short ? 200 : 1000)),
+    rate: Number(value('--rate') ?? 40),
+  };
+}
+
+const settleTimeoutMs = 180_000;
+
+interface RunResult {
+  scenario: string;
+  run: number;
+  orders: number;
+  lost: number;
+  stuck: number;
+  missingEmails: number;
+  duplicatedEffects: number;
+  smtpDuplicates: number;
+  deadLetters: string;
+  readModelDiffs: number;
+  answersRetried: string;
+  recoverSeconds: number;
+  faultToCaughtUpSeconds: number;
+  ok: boolean;
+  problems: string[];
+}
+
+async function runScenario(scenario: Scenario, run: number, options: Options): Promise<RunResult> {
+  const config = loadStackConfig();
+  const faults = new StackFaults(config);
+  const runId = newRunId();
+  const dlqBefore = await deadLetterCounts(config);
+  const recorder = await StreamRecorder.start(config, runId);
+  const accepted: string[] = [];
+  let faultStartedAt = 0;
+  let injection: Promise<number> | undefined;
+  const ctx = { config, faults, recorder, orderIds: () => accepted, short: options.short };
+
+  const loading = runOrderLoad({
+    orders: options.orders,
+    ratePerSecond: options.rate,
+    runId,
+    onAccepted: (id) => accepted.push(id),
+    at: {
+      share: 0.3,
+      run: () => {
+        faultStartedAt = Date.now();
+        injection = scenario.inject(ctx);
+        // Surfaced when awaited below; a rejection must not end the process meanwhile.
+        injection.catch(() => undefined);
+      },
+    },
+  });
+  const load = await loading;
+  const recoveredAt = await injection!;
+
+  const complete = (id: string) => {
+    const order = load.orders.find((o) => o.id === id)!;
+    const book = bookOf(order, recorder.events(id));
+    return book.terminal && book.missingEmails.length === 0;
+  };
+  const before = load.orders.filter((o) => o.acceptedAt <= recoveredAt);
+  const deadline = Date.now() + settleTimeoutMs;
+  let caughtUpAt = Number.NaN;
+  while (Date.now() < deadline) {
+    if (before.every((o) => complete(o.id))) {
+      caughtUpAt = Date.now();
+      break;
+    }
+    await sleep(250);
+  }
+  // Then everything, and a moment for any late copy to show.
+  while (Date.now() < deadline && !load.orders.every((o) => complete(o.id))) await sleep(250);
+  await sleep(3_000);
+  await recorder.stop();
+
+  const problems: string[] = [];
+  let stuck = 0;
+  let missingEmails = 0;
+  let duplicatedEffects = 0;
+  const smtp = await smtpCopies(config, runId);
+  let smtpDuplicates = 0;
+  for (const order of load.orders) {
+    const book = bookOf(order, recorder.events(order.id));
+    if (!book.terminal) stuck += 1;
+    missingEmails += book.missingEmails.length;
+    duplicatedEffects += book.duplicated.length;
+    if (book.inconsistent) problems.push(`${order.id}: ${book.inconsistent}`);
+    if (book.duplicated.length > 0) problems.push(`${order.id}: ${book.duplicated.join(', ')}`);
+    // Every email email.events says was sent must have reached the SMTP server.
+    const copies = [...(smtp.get(order.email)?.values() ?? [])];
+    const recorded = recorder.events(order.id).filter((e) => e.type === 'EmailSent').length;
+    missingEmails += Math.max(0, recorded - copies.length);
+    smtpDuplicates += copies.reduce((sum, n) => sum + n - 1, 0);
+  }
+  const readModelDiffs = (
+    await readModelDifferences(
+      config,
+      load.orders.map((o) => o.id),
+    )
+  ).length;
+  const dlqAfter = await deadLetterCounts(config);
+  const deadLetters = Object.keys(dlqAfter).reduce((sum, t) => sum + dlqAfter[t]! - dlqBefore[t]!, 0);
+
+  const lost = load.gaveUp;
+  if (lost > 0) problems.push(`${lost} orders never accepted`);
+  if (stuck > 0) problems.push(`${stuck} orders not terminal`);
+  if (missingEmails > 0) problems.push(`${missingEmails} emails missing`);
+  if (smtpDuplicates > scenario.smtpDuplicatesAllowed) problems.push(`${smtpDuplicates} duplicate emails at SMTP`);
+  if (deadLetters !== scenario.expectedDeadLetters)
+    problems.push(`${deadLetters} dead letters, expected ${scenario.expectedDeadLetters}`);
+  if (readModelDiffs > 0) problems.push(`${readModelDiffs} read-model rows differ from the event store`);
+  if (Number.isNaN(caughtUpAt)) problems.push('did not catch up within the settle time');
+
+  return {
+    scenario: scenario.name,
+    run,
+    orders: load.orders.length,
+    lost,
+    stuck,
+    missingEmails,
+    duplicatedEffects,
+    smtpDuplicates,
+    deadLetters: `${deadLetters} (expected ${scenario.expectedDeadLetters})`,
+    readModelDiffs,
+    answersRetried:
+      Object.entries(load.retried)
+        .map(([k, n]) => `${k}×${n}`)
+        .join(' ') || '–',
+    recoverSeconds: Number(((caughtUpAt - recoveredAt) / 1000).toFixed(1)),
+    faultToCaughtUpSeconds: Number(((caughtUpAt - faultStartedAt) / 1000).toFixed(1)),
+    ok: problems.length === 0,
+    problems: problems.slice(0, 10),
+  };
+}
+
+async function main(): Promise<number> {
+  const options = parse(process.argv.slice(2));
+  const config = loadStackConfig();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (!(await stackStatus(config)).healthy) {
+    log('[faults] the stack is not healthy: bringing it up');
+    await stackUp(config, log);
+  }
+  const chosen = scenarios.filter((s) =>
+    options.only ? options.only.some((o) => s.name.includes(o)) : !options.short || s.inShort,
+  );
+  const results: RunResult[] = [];
+  for (const scenario of chosen) {
+    for (let run = 1; run <= options.runs; run += 1) {
+      log(`[faults] ${scenario.name}, run ${run}: ${scenario.what}`);
+      const result = await runScenario(scenario, run, options);
+      log(`[faults]   ${result.ok ? 'ok' : 'FAILED'}: ${JSON.stringify(result)}`);
+      results.push(result);
+      // Whatever a scenario left behind (a service it could not restart) is brought back before the next.
+      if (!(await stackStatus(config)).healthy) await stackUp(config, log);
+    }
+  }
+  const rows = results.map(({ problems, ok, ...row }) => ({ ...row, ok: ok ? '✓' : `✗ ${problems.join('; ')}` }));
+  writeReport(options.short ? '../../.data/faults-short' : 'faults', {
+    title: 'Fault suite: delivery under faults',
+    command: `npm run faults${options.short ? ' -- --short' : ''}`,
+    method:
+      `${options.orders} orders per run at ${options.rate}/s (70 % paid, 20 % declined, 10 % cancelled by the customer after acceptance), ` +
+      'one fault injected at 30 % of the load and mended; then the books: orders never accepted (lost), orders not terminal with their money settled (stuck), ' +
+      'emails missing (from email.events and at the SMTP server), effects recorded twice (events, EmailSent), copies of a Message-ID at the SMTP server, ' +
+      'dead letters added, read-model rows that differ from the event store; recover = from the mending until every order accepted before it completed its saga, emails included.',
+    rows,
+    notes: [
+      'Not built yet, so not run: the three-broker mode (kill one broker of three) and scale-out under load (instances started and SIGKILLed).',
+      'A value over 1 MiB is not in the poison set yet: the broker refuses it at produce time with the default message.max.bytes.',
+    ],
+  });
+  return results.every((r) => r.ok) ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`[faults] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
