@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { createKafka } from '@orderflow/messaging';
 import { CLOCK, systemClock } from './clock.port';
 import { PG_POOL, PoolCloser, createPool } from './database.provider';
+import { MalformedRequestFilter } from './http/malformed-request.filter';
 import { RequestValidationFilter } from './http/zod-validation.pipe';
 import { ID_GENERATOR, randomIds } from './id-generator.port';
 import { outboxPrunerProvider } from './outbox-pruner.lifecycle';
@@ -29,6 +30,7 @@ export class PlatformModule {
         { provide: CLOCK, useValue: systemClock },
         { provide: ID_GENERATOR, useValue: randomIds },
         { provide: APP_FILTER, useClass: RequestValidationFilter },
+        { provide: APP_FILTER, useClass: MalformedRequestFilter },
         { provide: APP_INTERCEPTOR, useClass: ServiceUnavailableInterceptor },
         ReadinessRegistry,
         outboxPrunerProvider(config),

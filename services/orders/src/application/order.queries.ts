@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@orderflow/platform';
 import type { Pool } from 'pg';
+import { z } from 'zod';
 import { type Order, type OrderEvent, type OrderStatus, fold } from '../domain/order';
 import { OrderError } from '../domain/order.errors';
 import { loadOrderEvents } from '../persistence/order-event.store';
@@ -57,10 +58,13 @@ export class OrderQueries {
 const encodeCursor = (createdAt: string, id: string) =>
   Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
 
+/** What `encodeCursor` writes; anything else would reach Postgres as a bad timestamp or uuid (a 500). */
+const Cursor = z.tuple([z.iso.datetime(), z.uuid()]);
+
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (typeof createdAt === 'string' && typeof id === 'string') return { createdAt, id };
+    const parsed = Cursor.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return { createdAt: parsed.data[0], id: parsed.data[1] };
   } catch {
     /* falls through */
   }

@@ -1,0 +1,55 @@
+import { type ArgumentsHost, BadRequestException, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
+import type { Response } from 'express';
+
+/**
+ * What Express's body parser passes on for a body it cannot read: an
+ * `http-errors` error with a status of 400, 413 or 415 that it means the client
+ * to see (`expose`), and usually a `type` naming the cause (`entity.too.large`,
+ * `charset.unsupported`, …; a body that claims gzip but is not has none).
+ * Matched by shape, so platform takes no dependency of its own on http-errors.
+ */
+abstract class BodyParserError extends Error {
+  declare readonly status: number;
+  declare readonly type?: string;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (!(value instanceof Error)) return false;
+    const { status, expose } = value as Error & { status?: unknown; expose?: unknown };
+    return expose === true && (status === 400 || status === 413 || status === 415);
+  }
+}
+
+const codeOf = (status: number) =>
+  status === HttpStatus.PAYLOAD_TOO_LARGE
+    ? 'PAYLOAD_TOO_LARGE'
+    : status === HttpStatus.UNSUPPORTED_MEDIA_TYPE
+      ? 'UNSUPPORTED_MEDIA_TYPE'
+      : 'INVALID_REQUEST';
+
+/**
+ * A request refused before any controller saw it gets the same
+ * `{ statusCode, code, message }` as one refused by its schema: a body too
+ * large (413) or in a charset or encoding the parser cannot read (415), and
+ * what Nest turns into a `BadRequestException` (a body that is not JSON, a
+ * path parameter with a broken %-escape). Without this filter the first are
+ * answered without a `code` and logged as server errors, stack and all.
+ */
+@Catch(BodyParserError, BadRequestException)
+export class MalformedRequestFilter implements ExceptionFilter<BodyParserError | BadRequestException> {
+  catch(error: BodyParserError | BadRequestException, host: ArgumentsHost): void {
+    const status = error instanceof BadRequestException ? error.getStatus() : error.status;
+    // Nest's own body (`{ message, error: 'Bad Request', statusCode }`) keeps its fields: clients may read them.
+    const nestBody = error instanceof BadRequestException ? error.getResponse() : {};
+    host
+      .switchToHttp()
+      .getResponse<Response>()
+      .status(status)
+      .json({
+        ...(typeof nestBody === 'object' ? nestBody : {}),
+        statusCode: status,
+        code: codeOf(status),
+        message:
+          error instanceof BadRequestException || error.type ? error.message : `unreadable body: ${error.message}`,
+      });
+  }
+}
