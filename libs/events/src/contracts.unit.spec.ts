@@ -26,6 +26,11 @@ describe('event contracts', () => {
     it.each([
       ['OrderConfirmed', 'orders', { paymentEventId: randomUUID() }],
       ['OrderCancelled', 'orders', { cause: 'PAYMENT_DECLINED', reason: 'limit exceeded', wasPaid: false }],
+      [
+        'OrderCancelled',
+        'orders',
+        { cause: 'PAYMENT_TIMEOUT', reason: 'payment not received within 15 min', wasPaid: false },
+      ],
       ['OrderShipped', 'orders', {}],
       ['PaymentAuthorized', 'payments', { amountCents: 100, currency: 'USD', authorizationId: 'auth-1' }],
       ['PaymentRefunded', 'payments', { amountCents: 100, currency: 'USD', reason: 'order cancelled' }],
@@ -53,6 +58,14 @@ describe('event contracts', () => {
 
     it('rejects an order without items', () => {
       expect(violation(orderPlaced({ items: [] })).message).toContain('payload.items');
+    });
+
+    it('rejects a cancellation cause the contract does not list (why consumers deploy before a new cause is emitted)', () => {
+      const error = violation(
+        envelope('OrderCancelled', 1, 'orders', { cause: 'BORED', reason: 'no reason', wasPaid: false }),
+      );
+      expect(error.code).toBe('SCHEMA_VIOLATION');
+      expect(error.message).toContain('payload.cause');
     });
 
     it('rejects something that is not an envelope', () => {

@@ -3,8 +3,9 @@ import { APP_FILTER } from '@nestjs/core';
 import { PlatformModule } from '@orderflow/platform';
 import { OrderCommands } from './application/order.commands';
 import { OrderQueries } from './application/order.queries';
+import { paymentDeadlineSweepProvider } from './application/payment-deadline.sweep';
 import { PlaceOrderHandler } from './application/place-order';
-import type { OrdersConfig } from './config/orders.config';
+import { ORDERS_CONFIG, type OrdersConfig } from './config/orders.config';
 import { OrderExceptionFilter } from './http/order.exception-filter';
 import { OrdersHttpController } from './http/orders.http.controller';
 import { orderConsumers } from './messaging/order.consumers';
@@ -17,11 +18,13 @@ export class AppModule {
       imports: [PlatformModule.forService(config)],
       controllers: [OrdersHttpController],
       providers: [
+        { provide: ORDERS_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: OrderExceptionFilter },
         OrderCommands,
         OrderQueries,
         PlaceOrderHandler,
         ...orderConsumers,
+        paymentDeadlineSweepProvider(config),
       ],
     };
   }

@@ -103,6 +103,21 @@ describe('payments app', () => {
     expect(rows.map((r) => r.type)).toEqual(['PaymentAuthorized', 'PaymentRefunded']);
   });
 
+  it('refunds a payment it authorized for an order the orders service had already cancelled for a payment timeout', async () => {
+    // The orders service gave up on the payment (wasPaid: false); payments, behind, authorizes on OrderPlaced first.
+    const order = anOrderPlaced();
+    const timedOut = anOrderCancelled(order, {
+      cause: 'PAYMENT_TIMEOUT',
+      reason: 'payment not received within 15 min',
+      wasPaid: false,
+    });
+
+    await publisher.publish(topics.names[0]!, [order, timedOut]);
+
+    const payment = await paymentReaches(order.aggregateId, 'REFUNDED');
+    expect(payment).toMatchObject({ amountCents: 2500, reason: 'order cancelled: payment not received within 15 min' });
+  });
+
   it("dead-letters what is not an event onto the service's dead-letter topic", async () => {
     const dlq = await TopicTail.start(brokers, topics.names[1]!);
     try {

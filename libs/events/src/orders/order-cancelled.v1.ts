@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { envelopeOf } from '../envelope/envelope';
 
-export const CancellationCause = z.enum(['CUSTOMER_REQUEST', 'PAYMENT_DECLINED']);
+/**
+ * Why an order was cancelled. PAYMENT_TIMEOUT (the orders service's own
+ * payment deadline passed) was added after v1 shipped: a consumer built
+ * before it rejects such an event, so consumers are deployed before the
+ * orders service that emits it.
+ */
+export const CancellationCause = z.enum(['CUSTOMER_REQUEST', 'PAYMENT_DECLINED', 'PAYMENT_TIMEOUT']);
 
 export const OrderCancelledV1 = envelopeOf(
   'OrderCancelled',

@@ -20,6 +20,12 @@ export interface PollingRelayOptions {
   batchSize: number;
   /** How long to wait before polling again after finding nothing. */
   idleMs: number;
+  /**
+   * The topic of a row's aggregate type; `<aggregatetype>.events` as the
+   * EventRouter routes it by default. A test relays a service's rows to a
+   * topic of its own with it, off the real event streams.
+   */
+  topicOf?: (aggregateType: string) => string;
 }
 
 interface OutboxRow {
@@ -58,7 +64,7 @@ export class PollingOutboxRelay {
       if (rows.length === 0) return 0;
       const byTopic = new Map<string, OutboxRow[]>();
       for (const row of rows) {
-        const topic = eventsTopicOf(row.aggregatetype);
+        const topic = (this.options.topicOf ?? eventsTopicOf)(row.aggregatetype);
         byTopic.set(topic, [...(byTopic.get(topic) ?? []), row]);
       }
       await this.producer.sendBatch({

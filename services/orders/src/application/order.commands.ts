@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Queryable } from '@orderflow/messaging';
 import { CLOCK, type Clock, ID_GENERATOR, type IdGenerator, PG_POOL } from '@orderflow/platform';
 import type { Pool } from 'pg';
-import { type Order, type OrderState, fold, initialState } from '../domain/order';
+import { type Order, type OrderEvent, type OrderState, fold, initialState } from '../domain/order';
 import { type OrderCommand, decide } from '../domain/order.decide';
 import { OrderError } from '../domain/order.errors';
 import { ConcurrencyConflict, appendOrderEvents, loadOrderEvents } from '../persistence/order-event.store';
@@ -10,6 +10,12 @@ import { ConcurrencyConflict, appendOrderEvents, loadOrderEvents } from '../pers
 export interface CommandOrigin {
   correlationId?: string;
   causationId?: string | null;
+}
+
+/** The order after a command, and what the command appended: nothing when it was a no-op. */
+export interface CommandOutcome {
+  order: Order;
+  appended: readonly OrderEvent[];
 }
 
 /**
@@ -30,9 +36,18 @@ export class OrderCommands {
    * append's key check refuses a decision taken on a stale stream).
    */
   async execute(orderId: string, command: OrderCommand, origin: CommandOrigin = {}): Promise<Order> {
+    return (await this.executeWithOutcome(orderId, command, origin)).order;
+  }
+
+  /** `execute`, telling also what was appended (the payment deadline sweep counts what it cancelled). */
+  async executeWithOutcome(
+    orderId: string,
+    command: OrderCommand,
+    origin: CommandOrigin = {},
+  ): Promise<CommandOutcome> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.executeIn(this.pool, orderId, command, origin);
+        return await this.run(this.pool, orderId, command, origin);
       } catch (error) {
         if (!(error instanceof ConcurrencyConflict)) throw error;
         if (attempt >= 5) {
@@ -44,6 +59,15 @@ export class OrderCommands {
 
   /** On `db`: the pool, or a caller's transaction (a consumer's, with its inbox row). */
   async executeIn(db: Queryable, orderId: string, command: OrderCommand, origin: CommandOrigin): Promise<Order> {
+    return (await this.run(db, orderId, command, origin)).order;
+  }
+
+  private async run(
+    db: Queryable,
+    orderId: string,
+    command: OrderCommand,
+    origin: CommandOrigin,
+  ): Promise<CommandOutcome> {
     // A new order's id was just generated: there is no stream to read.
     const state = command.type === 'PlaceOrder' ? initialState : fold(await loadOrderEvents(db, orderId));
     const events = decide(command, state, {
@@ -54,7 +78,7 @@ export class OrderCommands {
       causationId: origin.causationId ?? null,
     });
     await appendOrderEvents(db, events);
-    return asOrder(fold(events, state), orderId);
+    return { order: asOrder(fold(events, state), orderId), appended: events };
   }
 }
 

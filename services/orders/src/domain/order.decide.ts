@@ -12,12 +12,20 @@ export type PlaceOrder = {
   data: { customerId: string; customerEmail: string; currency: string; items: OrderLine[] };
 };
 export type ConfirmOrder = { type: 'ConfirmOrder'; data: { paymentEventId: string } };
+/** By the customer, or by the saga on a decline. A timeout is `ExpirePayment`'s to decide, with its deadline check. */
 export type CancelOrder = {
   type: 'CancelOrder';
-  data: { cause: z.infer<typeof CancellationCause>; reason: string };
+  data: { cause: Exclude<z.infer<typeof CancellationCause>, 'PAYMENT_TIMEOUT'>; reason: string };
 };
 export type ShipOrder = { type: 'ShipOrder'; data: Record<string, never> };
-export type OrderCommand = PlaceOrder | ConfirmOrder | CancelOrder | ShipOrder;
+/**
+ * Cancel the order if it still awaits its payment `deadlineMs` after it was
+ * placed (measured to `meta.now`); otherwise nothing. Sent by the payment
+ * deadline sweep, which may see a stale read model or race a payment: a
+ * command that finds nothing to do is a no-op, not an error.
+ */
+export type ExpirePayment = { type: 'ExpirePayment'; data: { deadlineMs: number } };
+export type OrderCommand = PlaceOrder | ConfirmOrder | CancelOrder | ShipOrder | ExpirePayment;
 
 export interface CommandMeta {
   orderId: string;
@@ -74,6 +82,31 @@ export function decide(command: OrderCommand, state: OrderState, meta: CommandMe
       if (fromPayment && state.status !== 'PENDING_PAYMENT') return [];
       return [event('OrderCancelled', { ...command.data, wasPaid: state.paid })];
     }
+    case 'ExpirePayment':
+      switch (state.status) {
+        case 'NONE':
+          throw notFound(meta.orderId);
+        case 'PENDING_PAYMENT': {
+          const { deadlineMs } = command.data;
+          if (Date.parse(meta.now) - Date.parse(state.createdAt) < deadlineMs) return [];
+          return [
+            event('OrderCancelled', {
+              cause: 'PAYMENT_TIMEOUT',
+              reason: `payment not received within ${durationText(deadlineMs)}`,
+              wasPaid: false,
+            }),
+          ];
+        }
+        // Paid, cancelled or shipped meanwhile: a payment, the customer or another sweep came first.
+        case 'CONFIRMED':
+        case 'CANCELLED':
+        case 'SHIPPED':
+          return [];
+        default: {
+          const unknown: never = state;
+          throw new Error(`unhandled order state ${JSON.stringify(unknown)}`);
+        }
+      }
     case 'ShipOrder':
       switch (state.status) {
         case 'NONE':
@@ -99,6 +132,16 @@ export function decide(command: OrderCommand, state: OrderState, meta: CommandMe
 }
 
 const notFound = (orderId: string) => new OrderError('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
+/** `900000` → `15 min`: the largest whole unit, for the reason a customer reads. */
+const durationText = (ms: number): string => {
+  const units = [
+    [3_600_000, 'h'],
+    [60_000, 'min'],
+    [1_000, 's'],
+  ] as const;
+  const [size, unit] = units.find(([size]) => ms % size === 0) ?? [1, 'ms'];
+  return `${ms / size} ${unit}`;
+};
 const missingId = (index: number): never => {
   throw new Error(`decide needs an event id at position ${index}`);
 };

@@ -14,10 +14,12 @@ const meta = (state: OrderState): CommandMeta => ({
   correlationId,
   causationId: null,
 });
-const given = (events: OrderEvent[]) => ({
+/** `.at(now)` sets the command's time; without it each version gets its own minute past 10:00. */
+const given = (events: OrderEvent[], now?: string) => ({
+  at: (time: string) => given(events, time),
   when: (command: OrderCommand) => {
     const state = fold(events);
-    const m = meta(state);
+    const m = { ...meta(state), ...(now ? { now } : {}) };
     const run = () => decide(command, state, m);
     return {
       then: (expected: { type: string; payload: unknown }[]) => {
@@ -54,6 +56,17 @@ const cancelByDecline: OrderCommand = {
   data: { cause: 'PAYMENT_DECLINED', reason: 'payment declined: limit' },
 };
 const ship: OrderCommand = { type: 'ShipOrder', data: {} };
+const fifteenMinutes = 15 * 60_000;
+const expire: OrderCommand = { type: 'ExpirePayment', data: { deadlineMs: fifteenMinutes } };
+/** `place` runs at 10:00:00 (see `meta`), so its 15-minute deadline falls at 10:15:00. */
+const placedAt = '2026-11-24T10:00:00.000Z';
+const deadline = '2026-11-24T10:15:00.000Z';
+const aMillisecondBeforeDeadline = '2026-11-24T10:14:59.999Z';
+const muchLater = '2026-11-25T10:00:00.000Z';
+const timeout = {
+  type: 'OrderCancelled',
+  payload: { cause: 'PAYMENT_TIMEOUT', reason: 'payment not received within 15 min', wasPaid: false },
+};
 
 /** The events an order has after a sequence of accepted commands. */
 const history = (...commands: OrderCommand[]): OrderEvent[] =>
@@ -61,6 +74,11 @@ const history = (...commands: OrderCommand[]): OrderEvent[] =>
     (events, command) => [...events, ...decide(command, fold(events), meta(fold(events)))],
     [],
   );
+/** Placed, then cancelled by the sweep at its deadline. */
+const timedOut = (): OrderEvent[] => {
+  const placed = history(place);
+  return [...placed, ...decide(expire, fold(placed), { ...meta(fold(placed)), now: deadline })];
+};
 
 describe('order decider', () => {
   describe('When there is no order', () => {
@@ -72,6 +90,7 @@ describe('order decider', () => {
       ['confirm', confirm],
       ['cancel', cancelByCustomer],
       ['ship', ship],
+      ['expire the payment of', expire],
     ] as const)('refuses to %s it: ORDER_NOT_FOUND', (_name, command) =>
       given([]).when(command).thenThrows('ORDER_NOT_FOUND'),
     );
@@ -93,6 +112,26 @@ describe('order decider', () => {
         .when(cancelByDecline)
         .then([{ type: 'OrderCancelled', payload: { ...cancelByDecline.data, wasPaid: false } }]));
     it('refuses to ship it', () => given(pending).when(ship).thenThrows('ORDER_NOT_PAID'));
+
+    describe('and its payment deadline', () => {
+      it('has passed: cancels it, unpaid, with cause PAYMENT_TIMEOUT and the deadline in the reason', () =>
+        given(pending).at(deadline).when(expire).then([timeout]));
+      it('passed long ago: cancels it all the same', () => given(pending).at(muchLater).when(expire).then([timeout]));
+      it('has not passed yet: leaves it waiting', () =>
+        given(pending).at(aMillisecondBeforeDeadline).when(expire).then([]));
+      it('is measured from when it was placed, not from now', () => given(pending).at(placedAt).when(expire).then([]));
+      it.each([
+        [500, '500 ms'],
+        [2_000, '2 s'],
+        [90_000, '90 s'],
+        [3_600_000, '1 h'],
+      ])('of %i ms reads "%s" in the reason', (deadlineMs, text) =>
+        given(pending)
+          .at(muchLater)
+          .when({ type: 'ExpirePayment', data: { deadlineMs } })
+          .then([{ ...timeout, payload: { ...timeout.payload, reason: `payment not received within ${text}` } }]),
+      );
+    });
   });
 
   describe('When confirmed', () => {
@@ -107,6 +146,8 @@ describe('order decider', () => {
         .then([{ type: 'OrderCancelled', payload: { ...cancelByCustomer.data, wasPaid: true } }]));
     it('ignores a second payment authorization', () => given(confirmed).when(confirm).then([]));
     it('ignores a late decline', () => given(confirmed).when(cancelByDecline).then([]));
+    it('keeps it past the payment deadline: the payment came in time', () =>
+      given(confirmed).at(muchLater).when(expire).then([]));
   });
 
   describe('When shipped', () => {
@@ -114,6 +155,7 @@ describe('order decider', () => {
     it('refuses to cancel it', () => given(shipped).when(cancelByCustomer).thenThrows('ORDER_ALREADY_SHIPPED'));
     it('refuses to ship it again', () => given(shipped).when(ship).thenThrows('ORDER_ALREADY_SHIPPED'));
     it('ignores a late authorization', () => given(shipped).when(confirm).then([]));
+    it('ignores the payment deadline', () => given(shipped).at(muchLater).when(expire).then([]));
   });
 
   describe('When cancelled', () => {
@@ -124,6 +166,19 @@ describe('order decider', () => {
     it('ignores a decline that arrives after', () => given(cancelled).when(cancelByDecline).then([]));
     it('ignores an authorization that arrives after (payments refunds it)', () =>
       given(cancelled).when(confirm).then([]));
+    it('ignores the payment deadline: it is cancelled already', () =>
+      given(cancelled).at(muchLater).when(expire).then([]));
+  });
+
+  describe('When cancelled because its payment deadline passed', () => {
+    it('ignores a payment authorized after the deadline: no confirmation (payments refunds it)', () =>
+      given(timedOut()).at(muchLater).when(confirm).then([]));
+    it('ignores a decline that arrives after', () => given(timedOut()).when(cancelByDecline).then([]));
+    it('expires nothing a second time (another sweep, or another orders instance)', () =>
+      given(timedOut()).at(muchLater).when(expire).then([]));
+    it('refuses to ship it', () => given(timedOut()).when(ship).thenThrows('ORDER_ALREADY_CANCELLED'));
+    it('refuses a customer cancellation', () =>
+      given(timedOut()).when(cancelByCustomer).thenThrows('ORDER_ALREADY_CANCELLED'));
   });
 
   describe('state', () => {
@@ -135,6 +190,14 @@ describe('order decider', () => {
         paid: true,
         totalCents: 2699,
         cancellation: { cause: 'CUSTOMER_REQUEST', reason: 'changed my mind' },
+      });
+    });
+    it('folds a timeout to CANCELLED, unpaid, with its cause', () => {
+      expect(fold(timedOut())).toMatchObject({
+        status: 'CANCELLED',
+        version: 2,
+        paid: false,
+        cancellation: { cause: 'PAYMENT_TIMEOUT', reason: 'payment not received within 15 min' },
       });
     });
   });

@@ -1,10 +1,11 @@
 import type { Provider } from '@nestjs/common';
-import { type EventOf, Topics } from '@orderflow/events';
+import type { EventOf } from '@orderflow/events';
 import type { HandlerContext } from '@orderflow/messaging';
 import { KAFKA, PG_POOL, eventConsumerProvider } from '@orderflow/platform';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { OrderCommands } from '../application/order.commands';
+import { ORDERS_CONFIG, type OrdersConfig } from '../config/orders.config';
 import { isOrderEvent, orderEventTypes } from '../domain/order';
 import { reactToPayment } from '../domain/order.saga';
 import { OrderStatePublisher } from '../projections/order-state.publisher';
@@ -18,19 +19,21 @@ export const PAYMENT_EVENTS_CONSUMER = Symbol('PAYMENT_EVENTS_CONSUMER');
  * application → the runtime commits.
  *   orders.read-model      orders.events   → orders_view_v1, then orders.state
  *   orders.payment-events  payments.events → confirm or cancel the order (the saga)
+ * Topic and group names come from the config (the real ones by default).
  */
 export const orderConsumers: Provider[] = [
   {
     provide: OrderStatePublisher,
-    inject: [KAFKA, PG_POOL],
-    useFactory: (kafka: Kafka, pool: Pool) => new OrderStatePublisher(kafka, pool),
+    inject: [KAFKA, PG_POOL, ORDERS_CONFIG],
+    useFactory: (kafka: Kafka, pool: Pool, config: OrdersConfig) =>
+      new OrderStatePublisher(kafka, pool, config.ORDERS_STATE_TOPIC),
   },
   eventConsumerProvider(
     READ_MODEL_CONSUMER,
-    (_pool, _kafka, publisher: OrderStatePublisher) => ({
-      groupId: 'orders.read-model',
-      topics: [Topics.ordersEvents],
-      deadLetterTopic: Topics.ordersDeadLetter,
+    (_pool, _kafka, publisher: OrderStatePublisher, config: OrdersConfig) => ({
+      groupId: config.ORDERS_READ_MODEL_CONSUMER_GROUP,
+      topics: [config.ORDERS_EVENTS_TOPIC],
+      deadLetterTopic: config.ORDERS_DEAD_LETTER_TOPIC,
       batchHandler: {
         types: orderEventTypes,
         handle: async (events, { tx }) => {
@@ -39,11 +42,11 @@ export const orderConsumers: Provider[] = [
       },
       afterTransaction: (events) => publisher.publish(events.map((e) => e.aggregateId)),
     }),
-    [OrderStatePublisher],
+    [OrderStatePublisher, ORDERS_CONFIG],
   ),
   eventConsumerProvider(
     PAYMENT_EVENTS_CONSUMER,
-    (_pool, _kafka, commands: OrderCommands) => {
+    (_pool, _kafka, commands: OrderCommands, config: OrdersConfig) => {
       const react = async (
         event: EventOf<'PaymentAuthorized'> | EventOf<'PaymentDeclined'>,
         { tx }: HandlerContext,
@@ -54,12 +57,12 @@ export const orderConsumers: Provider[] = [
         });
       };
       return {
-        groupId: 'orders.payment-events',
-        topics: [Topics.paymentsEvents],
-        deadLetterTopic: Topics.ordersDeadLetter,
+        groupId: config.ORDERS_PAYMENT_EVENTS_CONSUMER_GROUP,
+        topics: [config.PAYMENTS_EVENTS_TOPIC],
+        deadLetterTopic: config.ORDERS_DEAD_LETTER_TOPIC,
         handlers: { PaymentAuthorized: react, PaymentDeclined: react },
       };
     },
-    [OrderCommands],
+    [OrderCommands, ORDERS_CONFIG],
   ),
 ];

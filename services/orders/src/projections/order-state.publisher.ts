@@ -1,3 +1,4 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
 import { Topics } from '@orderflow/events';
 import { createSafeProducer } from '@orderflow/messaging';
 import type { Kafka, Producer } from 'kafkajs';
@@ -6,17 +7,18 @@ import { loadOrderViews } from './order-view.projection';
 
 /**
  * Publishes each changed order's latest state to the compacted `orders.state`
- * topic, keyed by order id, after the projection's transaction committed.
- * Read back from the read model, so what is published is what was committed;
- * at least once, which compaction makes harmless.
+ * topic (or the configured one), keyed by order id, after the projection's
+ * transaction committed. Read back from the read model, so what is published
+ * is what was committed; at least once, which compaction makes harmless.
  */
-export class OrderStatePublisher {
+export class OrderStatePublisher implements OnApplicationShutdown {
   private readonly producer: Producer;
   private connected?: Promise<void>;
 
   constructor(
     kafka: Kafka,
     private readonly pool: Pool,
+    private readonly topic: string = Topics.ordersState,
   ) {
     this.producer = createSafeProducer(kafka);
   }
@@ -27,7 +29,7 @@ export class OrderStatePublisher {
     await this.connected;
     const orders = await loadOrderViews(this.pool, [...new Set(orderIds)]);
     await this.producer.send({
-      topic: Topics.ordersState,
+      topic: this.topic,
       acks: -1,
       messages: [...orders.values()].map((order) => ({ key: order.id, value: JSON.stringify(order) })),
     });
@@ -35,5 +37,10 @@ export class OrderStatePublisher {
 
   async close(): Promise<void> {
     if (this.connected) await this.producer.disconnect();
+  }
+
+  /** After the read-model consumer stopped (`beforeApplicationShutdown`), so nothing publishes any more. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
   }
 }

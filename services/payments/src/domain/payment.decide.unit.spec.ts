@@ -66,6 +66,13 @@ describe('payment decider', () => {
       given([authorized]).when(refund).then([refunded]);
     });
 
+    it('refunds it when the order was cancelled because its payment came after the deadline', () => {
+      const reason = 'order cancelled: payment not received within 15 min';
+      given([authorized])
+        .when({ ...refund, data: { orderId, reason } })
+        .then([{ ...refunded, data: { ...refunded.data, reason } }]);
+    });
+
     it.each([
       ['an authorization', approvedByGateway],
       ['a decline', declinedByGateway],
