@@ -1,0 +1,113 @@
+import { Headers } from '@orderflow/events';
+import { type DeadLetterRecord, REDRIVEN_FROM_HEADER, describeDeadLetter } from './dead-letter.record';
+import { RedriveError, redriveMessage } from './dead-letter.redriver';
+
+const b = (text: string) => Buffer.from(text);
+
+const aDeadLetter = (overrides: Partial<DeadLetterRecord> = {}): DeadLetterRecord => ({
+  topic: 'orders.dlq',
+  partition: 0,
+  offset: '7',
+  key: b('order-1'),
+  value: b(JSON.stringify({ eventId: 'e-from-value', type: 'TypeFromValue' })),
+  timestamp: '2026-11-24T08:00:01.000Z',
+  headers: {
+    [Headers.eventId]: b('e-1'),
+    [Headers.eventType]: b('PaymentAuthorized'),
+    trace: [b('a'), b('b')],
+    [Headers.deadLetterReason]: b('ORDER_NOT_FOUND: OrderError: order order-1 does not exist'),
+    [Headers.deadLetterCode]: b('ORDER_NOT_FOUND'),
+    [Headers.deadLetterAttempts]: b('1'),
+    [Headers.deadLetterFailedAt]: b('2026-11-24T08:00:00.500Z'),
+    [Headers.deadLetterSourceTopic]: b('payments.events'),
+    [Headers.deadLetterSourcePartition]: b('3'),
+    [Headers.deadLetterSourceOffset]: b('42'),
+    [Headers.deadLetterConsumerGroup]: b('orders.payment-events'),
+  },
+  ...overrides,
+});
+
+const without = (headers: DeadLetterRecord['headers'], ...names: string[]) =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !names.includes(name)));
+
+describe('a dead letter, described', () => {
+  it('says what failed, why, where it came from and when', () => {
+    expect(describeDeadLetter(aDeadLetter())).toEqual({
+      deadLetter: { topic: 'orders.dlq', partition: 0, offset: '7' },
+      eventId: 'e-1',
+      eventType: 'PaymentAuthorized',
+      key: 'order-1',
+      source: { topic: 'payments.events', partition: 3, offset: '42' },
+      consumerGroup: 'orders.payment-events',
+      code: 'ORDER_NOT_FOUND',
+      reason: 'OrderError: order order-1 does not exist',
+      attempts: 1,
+      failedAt: '2026-11-24T08:00:00.500Z',
+      redrivenFrom: null,
+    });
+  });
+
+  it('reads an old dead letter: the code from the reason, the time from the record, no attempts', () => {
+    const old = aDeadLetter();
+    old.headers = without(old.headers, Headers.deadLetterCode, Headers.deadLetterAttempts, Headers.deadLetterFailedAt);
+
+    expect(describeDeadLetter(old)).toMatchObject({
+      code: 'ORDER_NOT_FOUND',
+      reason: 'OrderError: order order-1 does not exist',
+      attempts: null,
+      failedAt: '2026-11-24T08:00:01.000Z',
+    });
+  });
+
+  it('takes the id and type from the value when the headers lack them, and nothing from a value that is not JSON', () => {
+    const letter = aDeadLetter();
+    letter.headers = without(letter.headers, Headers.eventId, Headers.eventType);
+
+    expect(describeDeadLetter(letter)).toMatchObject({ eventId: 'e-from-value', eventType: 'TypeFromValue' });
+    expect(describeDeadLetter({ ...letter, value: b('{not json') })).toMatchObject({ eventId: null, eventType: null });
+  });
+
+  it('names the dead letter a bounced redrive came from', () => {
+    const letter = aDeadLetter();
+    letter.headers[REDRIVEN_FROM_HEADER] = b('orders.dlq/0/3');
+
+    expect(describeDeadLetter(letter).redrivenFrom).toBe('orders.dlq/0/3');
+  });
+});
+
+describe('a redriven message', () => {
+  it('is the original key, value and headers, sent back to the source topic, saying which dead letter it was', () => {
+    const letter = aDeadLetter();
+
+    expect(redriveMessage(letter)).toEqual({
+      topic: 'payments.events',
+      partition: undefined,
+      key: letter.key,
+      value: letter.value,
+      headers: {
+        [Headers.eventId]: b('e-1'),
+        [Headers.eventType]: b('PaymentAuthorized'),
+        trace: [b('a'), b('b')],
+        [REDRIVEN_FROM_HEADER]: b('orders.dlq/0/7'),
+      },
+    });
+  });
+
+  it('replaces the dead letter it bounced from with this one', () => {
+    const bounced = aDeadLetter({ offset: '9' });
+    bounced.headers[REDRIVEN_FROM_HEADER] = b('orders.dlq/0/7');
+
+    expect(redriveMessage(bounced).headers[REDRIVEN_FROM_HEADER]).toEqual(b('orders.dlq/0/9'));
+  });
+
+  it('goes back to its own partition when it has no key to pick one', () => {
+    expect(redriveMessage(aDeadLetter({ key: null })).partition).toBe(3);
+  });
+
+  it('is refused for a dead letter that does not say where it came from', () => {
+    const letter = aDeadLetter();
+    letter.headers = without(letter.headers, Headers.deadLetterSourceTopic);
+
+    expect(() => redriveMessage(letter)).toThrow(RedriveError);
+  });
+});
