@@ -1,10 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { PlatformModule } from '@orderflow/platform';
+import { CLOCK, type Clock, KAFKA, PG_POOL, PlatformModule, ReadinessRegistry } from '@orderflow/platform';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
 import { EmailNotifications } from './application/email.notifications';
-import { EMAIL_CONFIG, type EmailConfig } from './config/email.config';
+import { EmailSender } from './application/email.sender';
+import { EMAIL_CONFIG, type EmailConfig, senderOptionsOf } from './config/email.config';
 import { EmailsHttpController } from './http/emails.http.controller';
+import { DEAD_LETTERS, type DeadLetters, KafkaDeadLetters } from './messaging/email.dead-letters';
 import { notificationConsumer } from './messaging/notification.consumer';
-import { MAILER } from './smtp/mailer.port';
+import { MAILER, type Mailer } from './smtp/mailer.port';
 import { SmtpMailer } from './smtp/smtp.mailer';
 import { TemplateRenderer } from './templating/template.renderer';
 
@@ -26,8 +30,42 @@ export class AppModule {
               url: config.SMTP_URL,
               from: config.EMAIL_FROM,
               timeoutMs: config.SMTP_TIMEOUT_MS,
-              maxConnections: config.EMAIL_CONSUMER_CONCURRENCY,
+              maxConnections: config.EMAIL_SMTP_CONNECTIONS,
             }),
+        },
+        {
+          provide: DEAD_LETTERS,
+          inject: [KAFKA],
+          useFactory: (kafka: Kafka) =>
+            new KafkaDeadLetters(kafka, {
+              topic: config.EMAIL_DEAD_LETTER_TOPIC,
+              sourceTopics: { orders: config.ORDERS_EVENTS_TOPIC, payments: config.PAYMENTS_EVENTS_TOPIC },
+              consumerGroup: config.EMAIL_CONSUMER_GROUP,
+            }),
+        },
+        // Started once the app is up, stopped before the pool and the SMTP transport close.
+        {
+          provide: EmailSender,
+          inject: [PG_POOL, MAILER, TemplateRenderer, DEAD_LETTERS, CLOCK, ReadinessRegistry],
+          useFactory: (
+            pool: Pool,
+            mailer: Mailer,
+            templates: TemplateRenderer,
+            deadLetters: DeadLetters,
+            clock: Clock,
+            readiness: ReadinessRegistry,
+          ) => {
+            const sender = new EmailSender({ pool, mailer, templates, deadLetters, clock }, senderOptionsOf(config));
+            // SMTP away: not ready, with the server's answer, while emails wait in the queue.
+            readiness.register({
+              name: 'email sender',
+              readiness: () => {
+                const status = sender.status();
+                return { ready: !status.blocked, details: { ...status } };
+              },
+            });
+            return sender;
+          },
         },
         EmailNotifications,
         notificationConsumer,

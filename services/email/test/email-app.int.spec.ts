@@ -10,6 +10,7 @@ import { freshDatabase } from '../../../test/support/test-database';
 import { createTestTopics } from '../../../test/support/test-topics';
 import { waitUntil } from '../../../test/support/wait-until';
 import { startServiceApp } from '../../../test/support/service-app';
+import { TopicTail } from '../../../test/support/topic.tail';
 import { AppModule } from '../src/app.module';
 import { loadEmailConfig } from '../src/config/email.config';
 
@@ -29,6 +30,7 @@ let paymentsTopic: string;
 let publisher: EventPublisher;
 let app: INestApplication;
 let baseUrl: string;
+let deadLetters: TopicTail;
 
 beforeAll(async () => {
   db = await freshDatabase('email_app_test', 'email');
@@ -50,8 +52,10 @@ beforeAll(async () => {
   });
   ({ app, url: baseUrl } = await startServiceApp(AppModule.forConfig(config)));
   publisher = await EventPublisher.connect(brokers);
+  deadLetters = await TopicTail.start(brokers, topics.names[2]!);
 });
 afterAll(async () => {
+  await deadLetters?.stop();
   await publisher?.disconnect();
   await app?.close();
   await db?.pool.end();
@@ -105,6 +109,32 @@ describe('email app', () => {
     expect(await emailsWithMessageId(`<${placed.eventId}@orderflow.local>`)).toHaveLength(1);
     const { rows } = await db.pool.query('SELECT event_id FROM emails WHERE order_id = $1', [placed.aggregateId]);
     expect(rows.map((r) => r.event_id).sort()).toEqual([placed.eventId, later.eventId].sort());
+  });
+
+  it("sends a refund whose PaymentRefunded overtook the order's OrderPlaced once the OrderPlaced arrives, dead-lettering nothing", async () => {
+    const placed = anOrderPlaced({ customerEmail: 'barbara@example.com' });
+    const refunded = aPaymentRefunded(placed, { amountCents: 2500, currency: 'EUR' });
+
+    await publisher.publish(paymentsTopic, [refunded]);
+
+    const waiting = await waitUntil('the refund email to be queued', async () => {
+      const { rows } = await db.pool.query('SELECT status, recipient FROM emails WHERE event_id = $1', [
+        refunded.eventId,
+      ]);
+      return rows[0];
+    });
+    expect(waiting).toEqual({ status: 'QUEUED', recipient: null });
+    expect((await listEmails(`?orderId=${placed.aggregateId}`)).body.emails).toEqual([]);
+
+    await publisher.publish(ordersTopic, [placed]);
+
+    const emails = await emailsOf(placed.aggregateId, 2);
+    expect(emails.map((e) => e.kind)).toEqual(['ORDER_RECEIVED', 'REFUND_ISSUED']);
+    const [refundEmail, ...copies] = await emailsWithMessageId(`<${refunded.eventId}@orderflow.local>`);
+    expect(copies).toEqual([]);
+    expect(refundEmail?.to.map((t) => t.address)).toEqual(['barbara@example.com']);
+    expect(refundEmail?.text).toContain('We refunded €25.00');
+    expect(deadLetters.messages).toEqual([]);
   });
 
   it('answers 400 naming the field when orderId is missing or not a UUID', async () => {

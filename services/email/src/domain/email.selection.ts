@@ -1,5 +1,7 @@
 import type {
+  DomainEvent,
   EmailKind,
+  EventType,
   OrderCancelledV1,
   OrderConfirmedV1,
   OrderPlacedV1,
@@ -11,12 +13,23 @@ import { type TemplateModel, commonModel, formatMoney, orderReceivedModel } from
 
 /**
  * Which email a customer-facing event calls for. Pure: the application
- * resolves the recipient, renders, sends and records. PaymentAuthorized and
+ * queues it, the sender renders, sends and records it. PaymentAuthorized and
  * PaymentDeclined send nothing: the customer hears the outcome from the
  * order's own OrderConfirmed or OrderCancelled.
  */
 export type NotificationEvent =
   OrderPlacedV1 | OrderConfirmedV1 | OrderCancelledV1 | OrderShippedV1 | PaymentRefundedV1;
+
+export const notificationTypes = [
+  'OrderPlaced',
+  'OrderConfirmed',
+  'OrderCancelled',
+  'OrderShipped',
+  'PaymentRefunded',
+] as const satisfies readonly NotificationEvent['type'][];
+
+export const isNotificationEvent = (event: DomainEvent): event is NotificationEvent =>
+  (notificationTypes as readonly EventType[]).includes(event.type);
 export type EmailKindName = z.infer<typeof EmailKind>;
 
 export interface EmailToSend {

@@ -12,7 +12,7 @@ export class EmailsHttpController {
   @Get()
   async list(
     @Query(new ZodValidationPipe(EmailsQuery)) { orderId }: EmailsQuery,
-  ): Promise<{ orderId: string; emails: Omit<SentEmail, 'orderId'>[] }> {
+  ): Promise<{ orderId: string; emails: SentEmail[] }> {
     return { orderId, emails: await emailsOfOrder(this.pool, orderId) };
   }
 }

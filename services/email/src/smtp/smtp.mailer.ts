@@ -8,7 +8,7 @@ export interface SmtpMailerOptions {
   from: string;
   /** Longest wait to connect, for the greeting, and for any answer. */
   timeoutMs: number;
-  /** Pooled connections: one per partition handled at once is enough. */
+  /** Pooled connections: one per send the sender keeps in flight. */
   maxConnections: number;
 }
 
