@@ -1,13 +1,14 @@
-import { type StackConfig, serviceNames } from './config/stack.config';
+import { type StackConfig, instanceName, serviceNames } from './config/stack.config';
 import { connectReady, startConnect } from './components/connect.component';
 import { ensureJvmArtifacts } from './components/jvm.artifacts';
-import { kafkaReady, startKafka } from './components/kafka.component';
+import { kafkaNodeReady, kafkaReady, startKafka } from './components/kafka.component';
 import { postgresReady, startPostgres, stopPostgres } from './components/postgres.component';
-import { serviceReady, startService } from './components/service.component';
+import { instanceReady, recordedInstances, startService } from './components/service.component';
 import { smtpReady, startSmtp } from './components/smtp.component';
 import { ProcessRegistry, isAlive } from './process/process.registry';
 import { connectorDeclarations, connectorState, registerConnectors } from './provision/connectors.provision';
 import { provisionDatabases } from './provision/databases.provision';
+import { topicDeclarationsFor } from './provision/topics.declaration';
 import { provisionTopics } from './provision/topics.provision';
 
 export type Log = (line: string) => void;
@@ -49,7 +50,7 @@ export async function provision(
   timed: (what: string, step: () => Promise<unknown>) => Promise<void> = (_what, step) => step().then(() => undefined),
 ): Promise<void> {
   await timed('databases, roles, migrations', () => provisionDatabases(config));
-  await timed('topics', () => provisionTopics(config.kafka.bootstrap));
+  await timed('topics', () => provisionTopics(config.kafka.brokers[0]!, topicDeclarationsFor(config.kafka)));
   await timed('connectors RUNNING', () =>
     registerConnectors(config.connect.url, connectorDeclarations(config.repoRoot)),
   );
@@ -58,10 +59,14 @@ export async function provision(
 /** Stops, in reverse order, exactly the processes `up` recorded. */
 export async function stackDown(config: StackConfig, log: Log): Promise<void> {
   const registry = new ProcessRegistry(config.dataDir);
-  for (const name of [...serviceNames].reverse()) await registry.stop(name);
+  for (const name of [...serviceNames].reverse()) {
+    for (const instance of recordedInstances(registry, name)) await registry.stop(instance.name);
+  }
   await registry.stop('smtp');
   await registry.stop('connect', 30_000);
-  await registry.stop('kafka', 30_000);
+  // Every node a --brokers 3 stack recorded, whatever the current config says.
+  const kafkaNodes = registry.names().filter((n) => /^kafka(-\d+)?$/.test(n));
+  await Promise.all(kafkaNodes.map((n) => registry.stop(n, 30_000)));
   await stopPostgres(config, registry);
   log('stack stopped');
 }
@@ -107,7 +112,14 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
 
   const components: Record<string, ComponentStatus> = {
     postgres: await probe('postgres', config.postgres.superuserUrl, () => postgresReady(config), { databases }),
-    kafka: await probe('kafka', config.kafka.bootstrap, () => kafkaReady(config)),
+    kafka: await probe('kafka', config.kafka.bootstrap, () => kafkaReady(config), {
+      nodes: await Promise.all(
+        config.kafka.nodes.map(async (node) => ({
+          name: node.name,
+          ...(await probe(node.name, node.address, () => kafkaNodeReady(node))),
+        })),
+      ),
+    }),
     connect: await probe(
       'connect',
       config.connect.url,
@@ -120,9 +132,26 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
     }),
   };
   for (const name of serviceNames) {
-    components[name] = await probe(name, config.services[name].url, () => serviceReady(config, name), {
-      health: `${config.services[name].url}/health`,
-    });
+    // What runs (recorded instances, whatever scale started them) and what the config asks for.
+    const base = config.services[name];
+    const indexes = new Set([
+      ...base.instances.map((i) => i.index),
+      ...recordedInstances(registry, name).map((i) => i.index),
+    ]);
+    const sorted = [...indexes].sort((a, b) => a - b);
+    const probed: ComponentStatus[] = [];
+    for (const index of sorted) {
+      const url = `http://${config.host}:${base.port + 100 * (index - 1)}`;
+      probed.push(await probe(instanceName(name, index), url, () => instanceReady(url), { health: `${url}/health` }));
+    }
+    const instances = probed.map((status, i) => ({ name: instanceName(name, sorted[i]!), ...status }));
+    const state = instances.every((i) => i.state === 'running')
+      ? 'running'
+      : instances.some((i) => i.state !== 'stopped')
+        ? 'unhealthy'
+        : 'stopped';
+    // The first instance's fields, as a one-instance stack always showed them, plus every instance.
+    components[name] = { ...probed[0]!, state, instances };
   }
   return { healthy: Object.values(components).every((c) => c.state === 'running'), components };
 }

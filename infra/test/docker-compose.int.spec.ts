@@ -23,11 +23,15 @@ interface ComposeService {
   command?: string | string[];
   environment?: Record<string, string | number | null>;
   ports?: (string | { published: number | string; target: number; host_ip?: string })[];
+  deploy?: { replicas?: number };
 }
 
-function composeConfig(): Record<string, ComposeService> {
+function composeConfig(overrides: Record<string, string> = {}): Record<string, ComposeService> {
   // The file's own defaults, whatever this shell or a .env file overrides.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORDERFLOW_')));
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ORDERFLOW_'))),
+    ...overrides,
+  };
   const dir = mkdtempSync(path.join(tmpdir(), 'orderflow-compose-'));
   const emptyEnvFile = path.join(dir, 'empty.env');
   writeFileSync(emptyEnvFile, '');
@@ -84,8 +88,28 @@ describe('docker-compose.yml', () => {
 
   it('is valid for docker-compose and has the native stack’s components', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['connect', 'kafka', 'postgres', 'provision', 'smtp', ...serviceNames].sort(),
+      [
+        'connect',
+        'kafka',
+        'postgres',
+        'provision',
+        'smtp',
+        ...serviceNames,
+        ...serviceNames.map((n) => `${n}-replica`),
+      ].sort(),
     );
+  });
+
+  it('scales a service out with replicas that run the same command and environment, without a host port', () => {
+    for (const name of serviceNames) {
+      const replica = service(`${name}-replica`);
+      expect(commandOf(replica)).toEqual(commandOf(service(name)));
+      expect(envOf(replica)).toEqual(envOf(service(name)));
+      expect(published(replica)).toEqual([]);
+      expect(replica.deploy?.replicas).toBe(0);
+    }
+    const scaled = composeConfig({ ORDERFLOW_COMPOSE_EXTRA_PAYMENTS: '2' });
+    expect(scaled['payments-replica']?.deploy?.replicas).toBe(2);
   });
 
   it('publishes every endpoint on the native stack’s default host and port', () => {
@@ -95,6 +119,7 @@ describe('docker-compose.yml', () => {
       connect: [defaults.connect.port],
       smtp: [defaults.smtp.port, defaults.smtp.uiPort],
       provision: [],
+      ...Object.fromEntries(serviceNames.map((n) => [`${n}-replica`, []])),
       ...Object.fromEntries(serviceNames.map((n) => [n, [defaults.services[n].port]])),
     };
     for (const [name, ports] of Object.entries(expected)) {
@@ -134,7 +159,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('builds one image, from the root Dockerfile, for the services, MailDev and the provision job', () => {
-    const appServices = ['smtp', 'provision', ...serviceNames];
+    const appServices = ['smtp', 'provision', ...serviceNames, ...serviceNames.map((n) => `${n}-replica`)];
     const images = new Set(appServices.map((n) => service(n).image));
     expect(images.size).toBe(1);
     expect([...images][0]).toBeTruthy();

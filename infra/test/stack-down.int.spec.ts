@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import net from 'node:net';
 import path from 'node:path';
 import { loadStackConfig } from '../src/config/stack.config';
@@ -6,9 +7,12 @@ import { isAlive, processesUnder } from '../src/process/process.registry';
 import { repoRoot, runStack, stackStatus } from '../../test/harness/stack.cli';
 
 /**
- * `stack down` stops every process `stack up` started and leaves nothing
- * behind. Checked on a second, throw-away stack (own data folder, own ports),
- * so the stack the other tests use is not disturbed.
+ * `stack up` in its largest shape — three Kafka brokers, three payments
+ * instances — is healthy and shows every instance and node, and `stack down`
+ * stops every process it started and leaves nothing behind. Checked on a
+ * second, throw-away stack (own data folder, own ports), so the stack the
+ * other tests use is not disturbed. (Every other test runs on the default
+ * shape: one broker, one instance each.)
  */
 const dataDir = path.join(repoRoot, '.data', 'stack-down-test');
 const env: NodeJS.ProcessEnv = {
@@ -24,15 +28,14 @@ const env: NodeJS.ProcessEnv = {
   ORDERFLOW_PAYMENTS_PORT: '23002',
   ORDERFLOW_EMAIL_PORT: '23003',
 };
-const config = loadStackConfig(env);
+const config = loadStackConfig({ ...env, ORDERFLOW_KAFKA_BROKERS: '3', ORDERFLOW_SCALE_PAYMENTS: '3' });
 const ports = [
-  config.kafka.port,
-  config.kafka.controllerPort,
+  ...config.kafka.nodes.flatMap((n) => [n.port, n.controllerPort]),
   config.connect.port,
   config.postgres.port,
   config.smtp.port,
   config.smtp.uiPort,
-  ...Object.values(config.services).map((s) => s.port),
+  ...Object.values(config.services).flatMap((s) => s.instances.map((i) => i.port)),
 ];
 
 const listening = (port: number) =>
@@ -49,8 +52,8 @@ describe('stack down', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('comes up with every component running, then stops every process it started: no pid alive, no process in its folder, no port open', async () => {
-    expect(runStack(['up'], env).code).toBe(0);
+  it('comes up with three brokers and three payments instances, every component running, then stops every process it started: no pid alive, no process in its folder, no port open', async () => {
+    expect(runStack(['up', '--brokers', '3', '--scale', 'payments=3'], env).code).toBe(0);
     const up = stackStatus(env);
     expect(up.healthy).toBe(true);
     expect(Object.keys(up.components).sort()).toEqual([
@@ -69,13 +72,44 @@ describe('stack down', () => {
       'payments-outbox': 'RUNNING',
     });
     expect(up.components.kafka?.endpoint).toBe(config.kafka.bootstrap);
+    expect(up.components.kafka?.nodes).toEqual(
+      config.kafka.nodes.map((n) => expect.objectContaining({ name: n.name, state: 'running', endpoint: n.address })),
+    );
+    expect(up.components.payments?.instances).toEqual(
+      config.services.payments.instances.map((i) =>
+        expect.objectContaining({ name: i.name, state: 'running', endpoint: i.url, pid: expect.any(Number) }),
+      ),
+    );
+    expect(up.components.orders?.instances).toHaveLength(1);
+    // Every topic on three replicas, refusing writes fewer than two have.
+    const admin = new Kafka({
+      clientId: 'stack-test',
+      brokers: config.kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: ['orders.events', '__consumer_offsets'] });
+      for (const topic of topics) expect(topic.partitions.every((p) => p.replicas.length === 3)).toBe(true);
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: 'orders.events', configNames: ['min.insync.replicas'] }],
+      });
+      expect(resources[0]?.configEntries[0]?.configValue).toBe('2');
+    } finally {
+      await admin.disconnect();
+    }
     expect(up.components.postgres?.databases).toEqual({
       orders: config.postgres.databases.orders.url,
       payments: config.postgres.databases.payments.url,
       email: config.postgres.databases.email.url,
     });
     expect(up.components.smtp?.ui).toBe(config.smtp.uiUrl);
-    const pids = Object.values(up.components).map((c) => c.pid);
+    const pids = [
+      ...Object.values(up.components).map((c) => c.pid),
+      ...((up.components.kafka?.nodes ?? []) as { pid?: number }[]).map((n) => n.pid),
+      ...((up.components.payments?.instances ?? []) as { pid?: number }[]).map((i) => i.pid),
+    ];
     expect(pids.every((pid) => typeof pid === 'number')).toBe(true);
     expect(processesUnder(dataDir).length).toBeGreaterThan(0);
 

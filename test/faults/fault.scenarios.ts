@@ -28,6 +28,9 @@ export interface Scenario {
   /** Copies of an email the SMTP server may receive twice: the sends in flight when the email service is SIGKILLed. */
   smtpDuplicatesAllowed: number;
   inject: (ctx: FaultContext) => Promise<number>;
+  /** Brings the stack to the shape the scenario needs before its load, and back after its books. */
+  prepare?: (ctx: Pick<FaultContext, 'config' | 'faults'>) => Promise<void>;
+  cleanup?: (ctx: Pick<FaultContext, 'config' | 'faults'>) => Promise<void>;
 }
 
 const killAndRestart =
@@ -167,6 +170,51 @@ export const scenarios: Scenario[] = [
       await sleep(10_000);
       await faults.restartSmtp();
       return Date.now();
+    },
+  },
+  {
+    name: 'scale-out',
+    what: 'stack up --scale payments=3,email=2 mid-load, SIGKILL payments-2 and email-2, then back to one instance each',
+    inShort: true,
+    expectedDeadLetters: 0,
+    // email-2's sends in flight when it is SIGKILLed.
+    smtpDuplicatesAllowed: 8,
+    inject: async ({ faults }) => {
+      await faults.stack(['up', '--scale', 'payments=3,email=2']);
+      const status = await faults.statusJson();
+      const running = (service: string) =>
+        status.components[service]?.instances?.filter((i) => i.state === 'running').length ?? 0;
+      if (running('payments') !== 3 || running('email') !== 2) {
+        throw new Error(
+          `after --scale payments=3,email=2 the stack shows ${running('payments')} and ${running('email')}`,
+        );
+      }
+      await sleep(2_000);
+      faults.kill('payments-2');
+      faults.kill('email-2');
+      await sleep(2_000);
+      await faults.stack(['up', '--scale', 'payments=1,email=1']);
+      return Date.now();
+    },
+  },
+  {
+    name: 'one broker of three lost',
+    what: 'in the three-broker mode (stack up --brokers 3), SIGKILL one broker mid-load and keep it down',
+    inShort: false,
+    expectedDeadLetters: 0,
+    smtpDuplicatesAllowed: 0,
+    prepare: async ({ faults }) => {
+      await faults.stack(['down']);
+      await faults.stack(['up', '--brokers', '3']);
+    },
+    inject: async ({ faults }) => {
+      faults.kill('kafka-3');
+      await faults.waitDead('kafka-3');
+      return Date.now();
+    },
+    cleanup: async ({ faults }) => {
+      await faults.stack(['down']);
+      await faults.stack(['up', '--brokers', '1']);
     },
   },
   {

@@ -49,6 +49,8 @@ export class StreamRecorder {
         if (!key || !message.value) return;
         try {
           const event = JSON.parse(message.value.toString()) as Seen;
+          // What the consumers refuse (no id header, or one naming another event) is poison, not history.
+          if (message.headers?.id?.toString() !== event.eventId) return;
           if (!recorder.byOrder.has(key)) recorder.byOrder.set(key, new Map());
           recorder.byOrder.get(key)!.set(event.eventId, event);
         } catch {

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { type ServiceName, type StackConfig } from '../../infra/src/config/stack.config';
 import { startConnect } from '../../infra/src/components/connect.component';
 import { type JvmArtifacts, ensureJvmArtifacts } from '../../infra/src/components/jvm.artifacts';
@@ -20,6 +22,24 @@ export class StackFaults {
 
   constructor(private readonly config: StackConfig) {
     this.registry = new ProcessRegistry(config.dataDir);
+  }
+
+  /** The stack CLI, as a user runs it (`npm run stack -- …`); throws if it fails. */
+  async stack(args: string[]): Promise<void> {
+    const result = spawnSync('bash', [path.join(this.config.repoRoot, 'infra', 'bin', 'stack'), ...args], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env },
+    });
+    if (result.status !== 0) throw new Error(`stack ${args.join(' ')} exited with ${result.status}`);
+  }
+
+  async statusJson(): Promise<{
+    components: Record<string, { state: string; instances?: { name: string; state: string }[] }>;
+  }> {
+    const result = spawnSync('bash', [path.join(this.config.repoRoot, 'infra', 'bin', 'stack'), 'status', '--json'], {
+      encoding: 'utf8',
+    });
+    return JSON.parse(result.stdout) as Awaited<ReturnType<StackFaults['statusJson']>>;
   }
 
   kill(name: string): void {

@@ -1,21 +1,43 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { serviceEnvironment } from '../components/service.component';
-import { type ServiceName, loadStackConfig, serviceNames } from '../config/stack.config';
+import { type ServiceName, loadStackConfig, rememberShape, serviceNames } from '../config/stack.config';
 import { ProcessRegistry } from '../process/process.registry';
 import { provision, stackDown, stackStatus, stackUp } from '../stack';
 
 const usage = `usage: stack <command>
-  up              start Postgres, Kafka, Connect + Debezium, SMTP and the services
+  up [--scale SERVICE=N,…] [--brokers 1|3]
+                  start Postgres, Kafka, Connect + Debezium, SMTP and the services
+                  (--scale payments=3,email=2: instances per service, or ORDERFLOW_SCALE_<SERVICE>=N;
+                   --brokers 3: a three-node Kafka cluster, or ORDERFLOW_KAFKA_BROKERS=3)
   down            stop every process 'up' started
   provision       create databases, roles, topics and connectors on running endpoints (compose's one-shot job)
   status [--json] each component, its state and its endpoint
   exec SERVICE CMD…  run a command with a service's environment (DATABASE_URL, KAFKA_BROKERS, …), e.g. replay
   logs NAME       print a component's log (${['postgres', 'kafka', 'connect', 'smtp', ...serviceNames].join(', ')})`;
 
+/** `--scale payments=3,email=2` → ORDERFLOW_SCALE_PAYMENTS=3, ORDERFLOW_SCALE_EMAIL=2 (validated with the rest of the config). */
+function applyScale(args: string[]): void {
+  const i = args.indexOf('--scale');
+  if (i < 0) return;
+  for (const part of (args[i + 1] ?? '').split(',')) {
+    const [service, count] = part.split('=');
+    if (!serviceNames.includes(service as ServiceName) || !count) {
+      throw new Error(`--scale takes SERVICE=N[,SERVICE=N…] with SERVICE one of ${serviceNames.join(', ')}`);
+    }
+    process.env[`ORDERFLOW_SCALE_${service!.toUpperCase()}`] = count;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'up') {
+    applyScale(rest);
+    const brokers = rest.indexOf('--brokers');
+    if (brokers >= 0) process.env.ORDERFLOW_KAFKA_BROKERS = rest[brokers + 1] ?? '';
+  }
   const config = loadStackConfig();
+  if (command === 'up') rememberShape(config);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   switch (command) {
     case 'up': {
@@ -73,7 +95,12 @@ function printStatus(status: Awaited<ReturnType<typeof stackStatus>>): void {
   for (const [name, c] of Object.entries(status.components)) {
     const extra =
       name === 'connect' ? `  ${JSON.stringify(c.connectors)}` : name === 'smtp' ? `  ui ${String(c.ui)}` : '';
-    process.stdout.write(`${name.padEnd(10)} ${c.state.padEnd(10)} ${c.endpoint}${extra}\n`);
+    const instances = (c.instances as { name: string; state: string; endpoint: string }[] | undefined) ?? [];
+    if (instances.length > 1) {
+      for (const i of instances) process.stdout.write(`${i.name.padEnd(10)} ${i.state.padEnd(10)} ${i.endpoint}\n`);
+    } else {
+      process.stdout.write(`${name.padEnd(10)} ${c.state.padEnd(10)} ${c.endpoint}${extra}\n`);
+    }
   }
 }
 

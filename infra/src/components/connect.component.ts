@@ -11,7 +11,7 @@ import { type JvmArtifacts, javaArgs } from './jvm.artifacts';
  */
 export function connectWorkerProperties(config: StackConfig, pluginPath: string): string {
   return [
-    `bootstrap.servers=${config.kafka.bootstrap}`,
+    `bootstrap.servers=${config.kafka.brokers.join(',')}`,
     'group.id=orderflow-connect',
     `listeners=http://${config.host}:${config.connect.port}`,
     `rest.advertised.host.name=${config.host}`,
@@ -22,9 +22,10 @@ export function connectWorkerProperties(config: StackConfig, pluginPath: string)
     'config.storage.topic=_connect-configs',
     'offset.storage.topic=_connect-offsets',
     'status.storage.topic=_connect-status',
-    'config.storage.replication.factor=1',
-    'offset.storage.replication.factor=1',
-    'status.storage.replication.factor=1',
+    // Connect's own state, replicated like every other topic of the cluster.
+    `config.storage.replication.factor=${config.kafka.replicationFactor}`,
+    `offset.storage.replication.factor=${config.kafka.replicationFactor}`,
+    `status.storage.replication.factor=${config.kafka.replicationFactor}`,
     // Debezium's committed WAL position: flushed often, so a restart re-sends little.
     'offset.flush.interval.ms=5000',
     `plugin.path=${pluginPath}`,

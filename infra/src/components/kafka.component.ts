@@ -1,36 +1,43 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import type { StackConfig } from '../config/stack.config';
+import type { KafkaNode, StackConfig } from '../config/stack.config';
 import { type ProcessRegistry, waitFor } from '../process/process.registry';
 import { type JvmArtifacts, javaArgs } from './jvm.artifacts';
 
-/** A single-node KRaft broker (broker and controller in one JVM) on loopback. */
-export function kafkaServerProperties(config: StackConfig, logDir: string): string {
+/**
+ * A KRaft node (broker and controller in one JVM) on loopback. One node by
+ * default; with `--brokers 3`, three nodes that are each other's controller
+ * quorum, and every topic — the internal ones included — with three replicas
+ * and min.insync.replicas=2, so that losing one node loses nothing and stops
+ * nothing (producers use acks=all).
+ */
+export function kafkaServerProperties(config: StackConfig, node: KafkaNode, logDir: string): string {
   const { host } = config;
-  const { port, controllerPort } = config.kafka;
+  const { nodes, replicationFactor, minInsyncReplicas } = config.kafka;
   return [
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@${host}:${controllerPort}`,
-    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${port}`,
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${nodes.map((n) => `${n.id}@${host}:${n.controllerPort}`).join(',')}`,
+    `listeners=PLAINTEXT://${host}:${node.port},CONTROLLER://${host}:${node.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${host}:${node.port}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     `log.dirs=${logDir}`,
-    // Topics are declared in infra/kafka/topics.ts and created before anything
-    // produces; an undeclared topic is a bug we want to see, not paper over.
+    // Topics are declared in infra/src/provision/topics.declaration.ts and created
+    // before anything produces; an undeclared topic is a bug to see, not paper over.
     'auto.create.topics.enable=false',
     'num.partitions=6',
-    // One broker: every internal topic has a single replica.
-    'offsets.topic.replication.factor=1',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `default.replication.factor=${replicationFactor}`,
+    `min.insync.replicas=${minInsyncReplicas}`,
+    `offsets.topic.replication.factor=${replicationFactor}`,
+    `transaction.state.log.replication.factor=${replicationFactor}`,
+    `transaction.state.log.min.isr=${minInsyncReplicas}`,
+    `share.coordinator.state.topic.replication.factor=${replicationFactor}`,
+    `share.coordinator.state.topic.min.isr=${minInsyncReplicas}`,
     // Consumers in tests and at start join at once instead of after 3 s.
     'group.initial.rebalance.delay.ms=0',
     '',
@@ -40,51 +47,90 @@ export function kafkaServerProperties(config: StackConfig, logDir: string): stri
 /** A KRaft cluster id: 16 random bytes, base64url without padding. */
 export const newClusterId = (): string => randomBytes(16).toString('base64url');
 
-export async function startKafka(config: StackConfig, registry: ProcessRegistry, jvm: JvmArtifacts): Promise<void> {
-  if (registry.running('kafka')) return;
-  const dir = path.join(config.dataDir, 'kafka');
-  const logDir = path.join(dir, 'log');
-  const propsFile = path.join(dir, 'server.properties');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(propsFile, kafkaServerProperties(config, logDir));
-  if (!existsSync(path.join(logDir, 'meta.properties'))) {
-    execFileSync(
-      'java',
-      javaArgs(config, '256m', jvm.kafkaClasspath, 'kafka.tools.StorageTool', [
-        'format',
-        '-t',
-        newClusterId(),
-        '-c',
-        propsFile,
-      ]),
-      { stdio: 'pipe' },
-    );
+/**
+ * Where a node keeps its data. One node: `.data/kafka` (as the stack always
+ * had). Three: `.data/kafka-3/node-N`, a cluster of their own — a one-node log
+ * cannot join a three-node quorum, so switching modes starts an empty cluster.
+ */
+const nodeDir = (config: StackConfig, node: KafkaNode) =>
+  config.kafka.nodes.length === 1
+    ? path.join(config.dataDir, 'kafka')
+    : path.join(config.dataDir, `kafka-${config.kafka.nodes.length}`, `node-${node.id}`);
+
+/** The cluster id every node of the mode is formatted with. */
+function clusterId(config: StackConfig): string {
+  if (config.kafka.nodes.length === 1) return newClusterId();
+  const file = path.join(config.dataDir, `kafka-${config.kafka.nodes.length}`, 'cluster.id');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, newClusterId());
   }
-  registry.spawnDetached(
-    'kafka',
-    'java',
-    javaArgs(config, config.kafka.heap, jvm.kafkaClasspath, 'kafka.Kafka', [propsFile]),
-    {
-      cwd: dir,
-    },
-  );
-  await waitFor('Kafka to answer metadata requests', () => kafkaReady(config), { timeoutMs: 60_000 });
+  return readFileSync(file, 'utf8').trim();
 }
 
+export async function startKafka(config: StackConfig, registry: ProcessRegistry, jvm: JvmArtifacts): Promise<void> {
+  const first = registry.running('kafka');
+  if (first && !first.command.some((arg) => arg.startsWith(nodeDir(config, config.kafka.nodes[0]!)))) {
+    throw new Error(
+      `Kafka runs in another mode than ${config.kafka.nodes.length} broker(s) asks for: \`stack down\` first`,
+    );
+  }
+  // Every node is started before any is waited on: a KRaft node answers only once its quorum is up.
+  for (const node of config.kafka.nodes) {
+    if (registry.running(node.name)) continue;
+    const dir = nodeDir(config, node);
+    const logDir = path.join(dir, 'log');
+    const propsFile = path.join(dir, 'server.properties');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(propsFile, kafkaServerProperties(config, node, logDir));
+    if (!existsSync(path.join(logDir, 'meta.properties'))) {
+      execFileSync(
+        'java',
+        javaArgs(config, '256m', jvm.kafkaClasspath, 'kafka.tools.StorageTool', [
+          'format',
+          '-t',
+          clusterId(config),
+          '-c',
+          propsFile,
+        ]),
+        { stdio: 'pipe' },
+      );
+    }
+    registry.spawnDetached(
+      node.name,
+      'java',
+      javaArgs(config, config.kafka.heap, jvm.kafkaClasspath, 'kafka.Kafka', [propsFile]),
+      { cwd: dir },
+    );
+  }
+  await waitFor('Kafka to answer metadata requests', () => kafkaReady(config), { timeoutMs: 90_000 });
+}
+
+/** Every node of the mode is in the cluster's metadata. */
 export async function kafkaReady(config: StackConfig): Promise<boolean> {
+  const brokers = await clusterBrokers(config.kafka.brokers);
+  return config.kafka.nodes.every((node) => brokers.includes(node.id));
+}
+
+/** One node answers metadata requests itself. */
+export async function kafkaNodeReady(node: KafkaNode): Promise<boolean> {
+  return (await clusterBrokers([node.address])).includes(node.id);
+}
+
+async function clusterBrokers(addresses: string[]): Promise<number[]> {
   const admin = new Kafka({
     clientId: 'orderflow-stack',
-    brokers: [config.kafka.bootstrap],
+    brokers: addresses,
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
     connectionTimeout: 1_000,
   }).admin();
   try {
     await admin.connect();
-    await admin.listTopics();
-    return true;
+    const { brokers } = await admin.describeCluster();
+    return brokers.map((b) => b.nodeId);
   } catch {
-    return false;
+    return [];
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -26,6 +27,12 @@ const EnvSchema = z.object({
   ORDERFLOW_CDC_PG_PORT: port.optional(),
   ORDERFLOW_KAFKA_PORT: port.default(19092),
   ORDERFLOW_KAFKA_CONTROLLER_PORT: port.default(19093),
+  /** KRaft nodes (`stack up --brokers 3`): 1, or 3 with replication factor 3 and min.insync.replicas 2. */
+  ORDERFLOW_KAFKA_BROKERS: z.coerce
+    .number()
+    .int()
+    .refine((n) => n === 1 || n === 3, 'must be 1 or 3')
+    .default(1),
   ORDERFLOW_CONNECT_PORT: port.default(18083),
   ORDERFLOW_POSTGRES_PORT: port.default(15432),
   ORDERFLOW_SMTP_PORT: port.default(11025),
@@ -33,6 +40,10 @@ const EnvSchema = z.object({
   ORDERFLOW_ORDERS_PORT: port.default(13001),
   ORDERFLOW_PAYMENTS_PORT: port.default(13002),
   ORDERFLOW_EMAIL_PORT: port.default(13003),
+  /** Instances per service (`stack up --scale payments=3`): all in the service's consumer groups, each on its own port. */
+  ORDERFLOW_SCALE_ORDERS: z.coerce.number().int().min(1).max(9).default(1),
+  ORDERFLOW_SCALE_PAYMENTS: z.coerce.number().int().min(1).max(9).default(1),
+  ORDERFLOW_SCALE_EMAIL: z.coerce.number().int().min(1).max(9).default(1),
   ORDERFLOW_POSTGRES_PASSWORD: z.string().min(1).default('orderflow'),
   ORDERFLOW_DEBEZIUM_PASSWORD: z.string().min(1).default('debezium'),
   /** Heap of each JVM (broker, Connect); small by default, the stack shares a laptop. */
@@ -53,12 +64,56 @@ export interface ServiceDatabase {
   url: string;
 }
 
+/**
+ * One running copy of a service. The first is named after the service and
+ * listens on the service's port (what a single-instance stack always had);
+ * instance n is `<service>-n` on the service's port + 100·(n−1).
+ */
+export interface ServiceInstance {
+  service: ServiceName;
+  index: number;
+  name: string;
+  port: number;
+  url: string;
+}
+
+export const instanceName = (service: ServiceName, index: number) => (index === 1 ? service : `${service}-${index}`);
+
+/** The service and index an instance (process) name stands for, if it is one. */
+export function parseInstanceName(name: string): { service: ServiceName; index: number } | undefined {
+  const match = /^(orders|payments|email)(?:-(\d+))?$/.exec(name);
+  if (!match) return undefined;
+  return { service: match[1] as ServiceName, index: match[2] ? Number(match[2]) : 1 };
+}
+
+/** A KRaft node (broker and controller in one JVM). Node n listens on the first node's ports + 100·(n−1). */
+export interface KafkaNode {
+  id: number;
+  /** Its process name: `kafka`, `kafka-2`, `kafka-3`. */
+  name: string;
+  port: number;
+  controllerPort: number;
+  address: string;
+}
+
 export interface StackConfig {
   repoRoot: string;
   dataDir: string;
   cacheDir: string;
   host: string;
-  kafka: { port: number; controllerPort: number; bootstrap: string; heap: string };
+  kafka: {
+    port: number;
+    controllerPort: number;
+    /** The first node's address: enough for a client to find the others. */
+    bootstrap: string;
+    /** Every node's address, for the services and Connect (so none depends on one node being up). */
+    brokers: string[];
+    nodes: KafkaNode[];
+    /** Replication factor of every topic, internal ones included, and min.insync.replicas. */
+    replicationFactor: number;
+    minInsyncReplicas: number;
+    heap: string;
+  };
   connect: { port: number; url: string; heap: string };
   postgres: {
     port: number;
@@ -73,11 +128,36 @@ export interface StackConfig {
     databases: Record<ServiceName, ServiceDatabase>;
   };
   smtp: { port: number; url: string; uiPort: number; uiUrl: string };
-  services: Record<ServiceName, { port: number; url: string }>;
+  services: Record<ServiceName, { port: number; url: string; instances: ServiceInstance[] }>;
+}
+
+/**
+ * The shape `stack up --brokers N --scale S=N` was last asked for, kept in the
+ * data folder so that `status`, `down`, `exec` and the next `up` see the same
+ * stack without the flags repeated. The environment still wins.
+ */
+export const shapeKeys = [
+  'ORDERFLOW_KAFKA_BROKERS',
+  'ORDERFLOW_SCALE_ORDERS',
+  'ORDERFLOW_SCALE_PAYMENTS',
+  'ORDERFLOW_SCALE_EMAIL',
+] as const;
+const shapeFile = (dataDir: string) => path.join(dataDir, 'stack-shape.json');
+
+export function rememberShape(config: StackConfig, env: NodeJS.ProcessEnv = process.env): void {
+  const shape = Object.fromEntries(shapeKeys.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(shapeFile(config.dataDir), `${JSON.stringify({ ...rememberedShape(config.dataDir), ...shape }, null, 2)}\n`);
+}
+
+function rememberedShape(dataDir: string): Record<string, string> {
+  const file = shapeFile(dataDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {};
 }
 
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
-  const parsed = EnvSchema.safeParse(env);
+  const dataDir = path.resolve(env.ORDERFLOW_DATA_DIR ?? path.join(repoRoot, '.data'));
+  const parsed = EnvSchema.safeParse({ ...rememberedShape(dataDir), ...env });
   if (!parsed.success) {
     throw new Error(`Invalid stack configuration: ${z.prettifyError(parsed.error)}`);
   }
@@ -95,7 +175,22 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     password: e.ORDERFLOW_POSTGRES_PASSWORD,
     url: pgUrl(name, e.ORDERFLOW_POSTGRES_PASSWORD, name),
   });
-  const service = (p: number) => ({ port: p, url: `http://${host}:${p}` });
+  const kafkaNodes: KafkaNode[] = Array.from({ length: e.ORDERFLOW_KAFKA_BROKERS }, (_, i) => ({
+    id: i + 1,
+    name: i === 0 ? 'kafka' : `kafka-${i + 1}`,
+    port: e.ORDERFLOW_KAFKA_PORT + 100 * i,
+    controllerPort: e.ORDERFLOW_KAFKA_CONTROLLER_PORT + 100 * i,
+    address: `${kafkaHost}:${e.ORDERFLOW_KAFKA_PORT + 100 * i}`,
+  }));
+  const instanceOf = (name: ServiceName, base: number, index: number): ServiceInstance => {
+    const p = base + 100 * (index - 1);
+    return { service: name, index, name: instanceName(name, index), port: p, url: `http://${host}:${p}` };
+  };
+  const service = (name: ServiceName, p: number, scale: number) => ({
+    port: p,
+    url: `http://${host}:${p}`,
+    instances: Array.from({ length: scale }, (_, i) => instanceOf(name, p, i + 1)),
+  });
 
   return {
     repoRoot,
@@ -106,6 +201,10 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       port: e.ORDERFLOW_KAFKA_PORT,
       controllerPort: e.ORDERFLOW_KAFKA_CONTROLLER_PORT,
       bootstrap: `${kafkaHost}:${e.ORDERFLOW_KAFKA_PORT}`,
+      brokers: kafkaNodes.map((n) => n.address),
+      nodes: kafkaNodes,
+      replicationFactor: e.ORDERFLOW_KAFKA_BROKERS,
+      minInsyncReplicas: e.ORDERFLOW_KAFKA_BROKERS === 1 ? 1 : 2,
       heap: e.ORDERFLOW_JVM_HEAP,
     },
     connect: {
@@ -131,9 +230,9 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       uiUrl: `http://${smtpHost}:${e.ORDERFLOW_MAIL_UI_PORT}`,
     },
     services: {
-      orders: service(e.ORDERFLOW_ORDERS_PORT),
-      payments: service(e.ORDERFLOW_PAYMENTS_PORT),
-      email: service(e.ORDERFLOW_EMAIL_PORT),
+      orders: service('orders', e.ORDERFLOW_ORDERS_PORT, e.ORDERFLOW_SCALE_ORDERS),
+      payments: service('payments', e.ORDERFLOW_PAYMENTS_PORT, e.ORDERFLOW_SCALE_PAYMENTS),
+      email: service('email', e.ORDERFLOW_EMAIL_PORT, e.ORDERFLOW_SCALE_EMAIL),
     },
   };
 }

@@ -79,6 +79,14 @@ export class ProcessRegistry {
     return JSON.parse(readFileSync(file, 'utf8')) as ProcessRecord;
   }
 
+  /** Every name with a record, alive or not. */
+  names(): string[] {
+    if (!existsSync(this.runDir)) return [];
+    return readdirSync(this.runDir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => file.slice(0, -'.json'.length));
+  }
+
   forget(name: string): void {
     rmSync(this.pidFile(name), { force: true });
   }

@@ -32,3 +32,17 @@ export const topicDeclarations: readonly TopicDeclaration[] = [
   { name: Topics.paymentsDeadLetter, partitions: 1, replicationFactor: 1, configs: keptForever },
   { name: Topics.emailDeadLetter, partitions: 1, replicationFactor: 1, configs: keptForever },
 ];
+
+/**
+ * The declarations for a cluster of the stack's size: with three brokers every
+ * topic has three replicas and refuses a write that fewer than two have
+ * (min.insync.replicas=2 with producers' acks=all), so one broker can be lost.
+ */
+export function topicDeclarationsFor(kafka: { replicationFactor: number; minInsyncReplicas: number }) {
+  if (kafka.replicationFactor === 1) return topicDeclarations;
+  return topicDeclarations.map((t) => ({
+    ...t,
+    replicationFactor: kafka.replicationFactor,
+    configs: { ...t.configs, 'min.insync.replicas': String(kafka.minInsyncReplicas) },
+  }));
+}

@@ -16,11 +16,16 @@ const logger = new Logger('Database');
  * decides what to do. A connect that cannot get a connection fails after
  * `connectionTimeoutMillis` instead of waiting forever.
  */
-export function createPool(url: string, max: number): Pool {
+export function createPool(
+  url: string,
+  max: number,
+  extra: { applicationName?: string; options?: string } = {},
+): Pool {
   const pool = new Pool({
     connectionString: url,
     max,
-    application_name: 'orderflow',
+    application_name: extra.applicationName ?? 'orderflow',
+    options: extra.options,
     connectionTimeoutMillis: 5_000,
     keepAlive: true,
   });

@@ -115,7 +115,7 @@ export class EventConsumer {
       groupId: options.groupId,
       minBytes: options.fetchMinBytes ?? 64 * 1024,
       maxWaitTimeInMs: options.fetchMaxWaitMs ?? 100,
-      sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+      sessionTimeout: options.sessionTimeoutMs ?? 6_000,
       heartbeatInterval: heartbeatIntervalMs,
       // Whatever escaped a batch (the broker away for longer than the client's
       // own retries): start again from the last committed offset, with

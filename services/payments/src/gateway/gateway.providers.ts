@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { Pool } from 'pg';
+import { createPool } from '@orderflow/platform';
+import type { Pool } from 'pg';
 import { PAYMENTS_CONFIG, type PaymentsConfig } from '../config/payments.config';
 import { PAYMENT_GATEWAY } from './payment-gateway.port';
 import { SimulatedPaymentGateway } from './simulated.payment-gateway';
@@ -32,10 +33,9 @@ export const gatewayProviders: Provider[] = [
     provide: GATEWAY_POOL,
     inject: [PAYMENTS_CONFIG],
     useFactory: (config: PaymentsConfig) =>
-      new Pool({
-        connectionString: config.DATABASE_URL,
-        max: config.PAYMENTS_CONSUMER_CONCURRENCY + 1,
-        application_name: 'orderflow-payment-gateway',
+      // createPool: a lost connection is logged, never fatal (a database outage must not end the service).
+      createPool(config.DATABASE_URL, config.PAYMENTS_CONSUMER_CONCURRENCY + 1, {
+        applicationName: 'orderflow-payment-gateway',
         options: '-c synchronous_commit=off',
       }),
   },
