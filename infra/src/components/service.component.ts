@@ -1,11 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import {
-  type ServiceInstance,
-  type ServiceName,
-  type StackConfig,
-  parseInstanceName,
-} from '../config/stack.config';
+import { type ServiceInstance, type ServiceName, type StackConfig, parseInstanceName } from '../config/stack.config';
 import { type ProcessRegistry, waitFor } from '../process/process.registry';
 
 /**
@@ -78,5 +73,4 @@ export async function instanceReady(url: string): Promise<boolean> {
   return response.ok;
 }
 
-export const serviceReady = (config: StackConfig, name: ServiceName) =>
-  instanceReady(config.services[name].url);
+export const serviceReady = (config: StackConfig, name: ServiceName) => instanceReady(config.services[name].url);

@@ -147,7 +147,10 @@ const shapeFile = (dataDir: string) => path.join(dataDir, 'stack-shape.json');
 export function rememberShape(config: StackConfig, env: NodeJS.ProcessEnv = process.env): void {
   const shape = Object.fromEntries(shapeKeys.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
   mkdirSync(config.dataDir, { recursive: true });
-  writeFileSync(shapeFile(config.dataDir), `${JSON.stringify({ ...rememberedShape(config.dataDir), ...shape }, null, 2)}\n`);
+  writeFileSync(
+    shapeFile(config.dataDir),
+    `${JSON.stringify({ ...rememberedShape(config.dataDir), ...shape }, null, 2)}\n`,
+  );
 }
 
 function rememberedShape(dataDir: string): Record<string, string> {

@@ -13,7 +13,14 @@ export interface TopicDeclaration {
 }
 
 /** Event streams are the source of truth for replay: kept forever. */
-const keptForever = { 'retention.ms': '-1', 'cleanup.policy': 'delete' };
+const keptForever = {
+  'retention.ms': '-1',
+  'cleanup.policy': 'delete',
+  // Twice the largest event a consumer accepts (maxEventBytes): an oversized
+  // message reaches the consumers, which dead-letter it with its reason,
+  // instead of failing whoever produced it.
+  'max.message.bytes': String(2 * 1024 * 1024),
+};
 const PARTITIONS = 6;
 
 export const topicDeclarations: readonly TopicDeclaration[] = [

@@ -102,14 +102,20 @@ const startConsumer = async (
   return consumer;
 };
 
-describe('event consumer', () => {
-  let topics: Topics;
+/** Consumers a describe block starts, so its afterEach can stop them. */
+const consumerScope = () => {
   const running: EventConsumer[] = [];
   const consume = async (...args: Parameters<typeof startConsumer>) => {
     const consumer = await startConsumer(...args);
     running.push(consumer);
     return consumer;
   };
+  return { consume, running };
+};
+
+describe('event consumer', () => {
+  let topics: Topics;
+  const { consume, running } = consumerScope();
 
   beforeEach(async () => {
     topics = await newTopics();
@@ -252,12 +258,7 @@ describe('event consumer', () => {
  */
 describe('event consumer under transient failures', () => {
   let topics: Topics;
-  const running: EventConsumer[] = [];
-  const consume = async (...args: Parameters<typeof startConsumer>) => {
-    const consumer = await startConsumer(...args);
-    running.push(consumer);
-    return consumer;
-  };
+  const { consume, running } = consumerScope();
 
   beforeEach(async () => {
     topics = await newTopics(2);

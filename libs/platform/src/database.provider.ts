@@ -16,11 +16,7 @@ const logger = new Logger('Database');
  * decides what to do. A connect that cannot get a connection fails after
  * `connectionTimeoutMillis` instead of waiting forever.
  */
-export function createPool(
-  url: string,
-  max: number,
-  extra: { applicationName?: string; options?: string } = {},
-): Pool {
+export function createPool(url: string, max: number, extra: { applicationName?: string; options?: string } = {}): Pool {
   const pool = new Pool({
     connectionString: url,
     max,

@@ -6,6 +6,14 @@ import { z } from 'zod';
  * is the id of the event or request that caused it, `correlationId` ties a
  * whole saga together (the order's first command).
  */
+/**
+ * The largest event a consumer accepts, in bytes of its Kafka value. Ours are
+ * a few KB; anything past 1 MiB is not an event of this system (the topics
+ * allow up to 2 MiB so that such a message reaches a consumer and its dead
+ * letter, rather than failing the producer that sent it).
+ */
+export const maxEventBytes = 1024 * 1024;
+
 export const EnvelopeFields = {
   eventId: z.uuid(),
   type: z.string().min(1),

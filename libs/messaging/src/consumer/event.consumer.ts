@@ -20,7 +20,7 @@ export interface EventConsumerOptions {
   batchHandler?: BatchHandler;
   pool: Pool;
   kafka: Kafka;
-  /** How long a partition blocked by a transient failure waits between tries (default 200 ms doubling to 30 s). */
+  /** How long a partition blocked by a transient failure waits between tries (default 200 ms doubling to 5 s). */
   backoff?: BackoffPolicy;
   /**
    * Partitions handled at once; one partition is always handled in order.

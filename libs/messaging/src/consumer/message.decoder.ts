@@ -1,4 +1,4 @@
-import { ContractViolation, type DomainEvent, Headers, parseEvent } from '@orderflow/events';
+import { ContractViolation, type DomainEvent, Headers, maxEventBytes, parseEvent } from '@orderflow/events';
 import type { KafkaMessage } from 'kafkajs';
 
 export type Decoded =
@@ -18,6 +18,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function decodeMessage(message: KafkaMessage): Decoded {
   const fail = (code: string, reason: string): Decoded => ({ ok: false, code, reason, message });
   if (message.value === null) return fail('EMPTY_VALUE', 'the message has no value');
+  if (message.value.length > maxEventBytes) {
+    return fail('VALUE_TOO_LARGE', `${message.value.length} bytes, over the ${maxEventBytes} an event may have`);
+  }
   let text: string;
   try {
     text = utf8.decode(message.value);

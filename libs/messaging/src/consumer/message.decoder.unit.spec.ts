@@ -23,6 +23,7 @@ describe('decodeMessage', () => {
 
   it.each([
     ['no value', messageOf(null), 'EMPTY_VALUE'],
+    ['a value over 1 MiB', messageOf(Buffer.alloc(1024 * 1024 + 1, 0x20), withId()), 'VALUE_TOO_LARGE'],
     [
       'bytes that are not UTF-8',
       messageOf(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), withId()),

@@ -49,9 +49,8 @@ export interface SentEmail {
 /**
  * Upserts each order of the batch (its first address wins; `last_position`
  * grows by the positions the batch takes, under the row lock, taken in order-id
- * order so that two batches never wait on each other in a cycle), addresses
- * the order's emails that were waiting for its OrderPlaced, and inserts the
- * batch's emails at their positions (see domain/email.position.ts).
+ * order so that two batches never wait on each other in a cycle) and inserts
+ * the batch's emails at their positions (see domain/email.position.ts).
  */
 const queue = prepared(
   'email.emails.queue',
@@ -67,10 +66,6 @@ const queue = prepared(
        SET customer_email = COALESCE(r.customer_email, EXCLUDED.customer_email),
            last_position = r.last_position + EXCLUDED.last_position - 1
      RETURNING r.order_id, r.customer_email, r.last_position
-   ), addressed AS (
-     UPDATE emails e SET recipient = p.customer_email
-     FROM positioned p JOIN orders o USING (order_id)
-     WHERE o.address IS NOT NULL AND e.order_id = p.order_id AND e.status = 'QUEUED' AND e.recipient IS NULL
    )
    INSERT INTO emails (event_id, order_id, kind, message_id, event, sent_event_id, position, recipient)
    SELECT b.event_id, b.order_id, b.kind, b.message_id, b.event, b.sent_event_id,
@@ -78,7 +73,23 @@ const queue = prepared(
    FROM batch b JOIN positioned p USING (order_id) JOIN orders o USING (order_id)`,
 );
 
-/** Queues a batch's emails in one statement, inside the caller's transaction. */
+/**
+ * Addresses the emails of these orders that were queued before their
+ * OrderPlaced was seen. A statement of its own, after `queue`: a transaction
+ * that queued such an email for the same order concurrently has committed by
+ * then (`queue` waited for its lock on the order's row), and only a new
+ * statement's snapshot sees its rows — a CTE of `queue` itself would not, and
+ * the email would wait for an address forever.
+ */
+const addressWaiting = prepared(
+  'email.emails.address-waiting',
+  `UPDATE emails e SET recipient = r.customer_email
+   FROM order_recipients r
+   WHERE r.order_id = ANY($1::uuid[]) AND e.order_id = r.order_id
+     AND e.status = 'QUEUED' AND e.recipient IS NULL AND r.customer_email IS NOT NULL`,
+);
+
+/** Queues a batch's emails inside the caller's transaction: one statement, two when it brings addresses. */
 export async function queueEmails(tx: Queryable, emails: readonly EmailToQueue[]): Promise<void> {
   if (emails.length === 0) return;
   const { ranks, orders } = positionsIn(emails);
@@ -96,6 +107,8 @@ export async function queueEmails(tx: Queryable, emails: readonly EmailToQueue[]
       orders.map((o) => o.added),
     ]),
   );
+  const addressed = orders.filter((o) => o.address !== null).map((o) => o.orderId);
+  if (addressed.length > 0) await tx.query(addressWaiting([addressed]));
 }
 
 /**
