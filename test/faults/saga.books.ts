@@ -1,4 +1,5 @@
 import { Topics } from '@orderflow/events';
+import { decodeMessage } from '@orderflow/messaging';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import type { StackConfig } from '../../infra/src/config/stack.config';
@@ -46,16 +47,12 @@ export class StreamRecorder {
     await consumer.run({
       eachMessage: async ({ message }) => {
         const key = message.key?.toString();
-        if (!key || !message.value) return;
-        try {
-          const event = JSON.parse(message.value.toString()) as Seen;
-          // What the consumers refuse (no id header, or one naming another event) is poison, not history.
-          if (message.headers?.id?.toString() !== event.eventId) return;
-          if (!recorder.byOrder.has(key)) recorder.byOrder.set(key, new Map());
-          recorder.byOrder.get(key)!.set(event.eventId, event);
-        } catch {
-          // Poison a scenario sent on purpose: not the books' business.
-        }
+        // What the consumers refuse (poison a scenario sent on purpose) is not history: read as they read.
+        const decoded = decodeMessage(message);
+        if (!key || !decoded.ok) return;
+        const event = decoded.event as unknown as Seen;
+        if (!recorder.byOrder.has(key)) recorder.byOrder.set(key, new Map());
+        recorder.byOrder.get(key)!.set(event.eventId, event);
       },
     });
     for (const { topic, ends: partitions } of ends)
