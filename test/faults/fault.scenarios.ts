@@ -31,6 +31,8 @@ export interface Scenario {
   /** Brings the stack to the shape the scenario needs before its load, and back after its books. */
   prepare?: (ctx: Pick<FaultContext, 'config' | 'faults'>) => Promise<void>;
   cleanup?: (ctx: Pick<FaultContext, 'config' | 'faults'>) => Promise<void>;
+  /** What else the run's books must show, as problems (none: fine). */
+  check?: (ctx: FaultContext) => string[];
 }
 
 /** SIGKILL a component's process group, leave it down for `downMs`, start it again the way `stack up` does. */
@@ -200,6 +202,32 @@ export const scenarios: Scenario[] = [
     cleanup: async ({ faults }) => {
       await faults.stack(['down']);
       await faults.stack(['up', '--brokers', '1']);
+    },
+  },
+  {
+    name: 'payment deadline',
+    what: 'orders runs with ORDERS_PAYMENT_DEADLINE=5s; payments SIGKILLed for 12 s mid-load: the orders waiting that long are cancelled (PAYMENT_TIMEOUT), and refunded once payments is back and authorizes them',
+    inShort: false,
+    expectedDeadLetters: 0,
+    smtpDuplicatesAllowed: 0,
+    prepare: async ({ faults }) => {
+      await faults.restartServiceWith('orders', {
+        ORDERS_PAYMENT_DEADLINE: '5s',
+        ORDERS_PAYMENT_DEADLINE_SWEEP_MS: '500',
+      });
+    },
+    inject: killAndRestart('payments', 12_000, (faults) => faults.restartService('payments')),
+    cleanup: async ({ faults }) => {
+      await faults.restartServiceWith('orders', {});
+    },
+    check: ({ recorder, orderIds }) => {
+      const timedOut = orderIds().filter((id) =>
+        recorder.events(id).some((e) => e.type === 'OrderCancelled' && e.payload['cause'] === 'PAYMENT_TIMEOUT'),
+      );
+      const refunded = timedOut.filter((id) => recorder.events(id).some((e) => e.type === 'PaymentRefunded'));
+      return timedOut.length === 0 || refunded.length === 0
+        ? [`${timedOut.length} orders timed out, ${refunded.length} of them refunded: expected some of each`]
+        : [];
     },
   },
   {

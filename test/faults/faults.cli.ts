@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { writeReport } from '../../bench/src/bench.results';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { stackStatus, stackUp } from '../../infra/src/stack';
@@ -59,6 +61,8 @@ interface RunResult {
   readModelDiffs: number;
   answersRetried: string;
   recoverSeconds: number;
+  /** The step that completed last among the orders accepted before the mending, and when (s after the mending). */
+  lastStep: string;
   faultToCaughtUpSeconds: number;
   ok: boolean;
   problems: string[];
@@ -78,6 +82,8 @@ async function runLoaded(scenario: Scenario, run: number, options: Options): Pro
   const config = loadStackConfig();
   const faults = new StackFaults(config);
   const runId = newRunId();
+  // The suite runs alone on the stack: an empty SMTP store keeps the check exact (MailDev keeps the newest 10,000).
+  await fetch(`${config.smtp.uiUrl}/api/email/all`, { method: 'DELETE' });
   const dlqBefore = await deadLetterCounts(config);
   const recorder = await StreamRecorder.start(config, runId);
   const accepted: string[] = [];
@@ -142,6 +148,15 @@ async function runLoaded(scenario: Scenario, run: number, options: Options): Pro
     missingEmails += Math.max(0, recorded - copies.length);
     smtpDuplicates += copies.reduce((sum, n) => sum + n - 1, 0);
   }
+  const last = before
+    .flatMap((o) => recorder.events(o.id))
+    .reduce<{ type: string; payload: Record<string, unknown>; seenAt: number } | undefined>(
+      (latest, e) => (latest === undefined || e.seenAt > latest.seenAt ? e : latest),
+      undefined,
+    );
+  const lastStep = last
+    ? `${last.type}${last.type === 'EmailSent' ? ` ${String(last.payload['kind'])}` : ''} +${((last.seenAt - recoveredAt) / 1000).toFixed(1)} s`
+    : '–';
   const readModelDiffs = (
     await readModelDifferences(
       config,
@@ -160,6 +175,7 @@ async function runLoaded(scenario: Scenario, run: number, options: Options): Pro
     problems.push(`${deadLetters} dead letters, expected ${scenario.expectedDeadLetters}`);
   if (readModelDiffs > 0) problems.push(`${readModelDiffs} read-model rows differ from the event store`);
   if (Number.isNaN(caughtUpAt)) problems.push('did not catch up within the settle time');
+  problems.push(...(scenario.check?.(ctx) ?? []));
 
   return {
     scenario: scenario.name,
@@ -177,6 +193,7 @@ async function runLoaded(scenario: Scenario, run: number, options: Options): Pro
         .map(([k, n]) => `${k}×${n}`)
         .join(' ') || '–',
     recoverSeconds: Number(((caughtUpAt - recoveredAt) / 1000).toFixed(1)),
+    lastStep,
     faultToCaughtUpSeconds: Number(((caughtUpAt - faultStartedAt) / 1000).toFixed(1)),
     ok: problems.length === 0,
     problems: problems.slice(0, 10),
@@ -195,31 +212,72 @@ async function main(): Promise<number> {
     options.only ? options.only.some((o) => s.name.includes(o)) : !options.short || s.inShort,
   );
   const results: RunResult[] = [];
+
+  /** Written after every run: a run that breaks the suite leaves the figures of those before it. */
+  const report = () => {
+    const fresh = results.map(({ problems, ok, ...row }) => ({ ...row, ok: ok ? '✓' : `✗ ${problems.join('; ')}` }));
+    // `--only` re-runs some scenarios: their rows replace the previous ones, the others' are kept.
+    const kept =
+      options.only && !options.short ? previousRows().filter((r) => !chosen.some((s) => s.name === r['scenario'])) : [];
+    const rows = [...kept, ...fresh];
+    writeReport(options.short ? '../../.data/faults-short' : 'faults', {
+      title: 'Fault suite: delivery under faults',
+      command: `npm run faults${options.short ? ' -- --short' : ''}`,
+      method:
+        `${options.orders} orders per run at ${options.rate}/s (70 % paid, 20 % declined, 10 % cancelled by the customer after acceptance), ` +
+        'one fault injected at 30 % of the load and mended; then the books: orders never accepted (lost), orders not terminal with their money settled (stuck), ' +
+        'emails missing (from email.events and at the SMTP server), effects recorded twice (events, EmailSent), copies of a Message-ID at the SMTP server, ' +
+        'dead letters added, read-model rows that differ from the event store; recover = from the mending until every order accepted before it completed its saga, emails included.',
+      rows,
+      notes: [
+        'Rows of a scenario re-run alone (`--only`) replace its earlier rows; the other rows are from the previous full run.',
+        "SMTP duplicates allowed: 8 (the sender's connections) when the email service or MailDev is SIGKILLed — a send in flight at that instant may have been stored by the server without the client hearing its 250 (RFC 1047); 0 for every other fault.",
+      ],
+    });
+  };
   for (const scenario of chosen) {
     for (let run = 1; run <= options.runs; run += 1) {
       log(`[faults] ${scenario.name}, run ${run}: ${scenario.what}`);
-      const result = await runScenario(scenario, run, options);
+      const result = await runScenario(scenario, run, options).catch((error: unknown) =>
+        failedRun(scenario, run, error),
+      );
       log(`[faults]   ${result.ok ? 'ok' : 'FAILED'}: ${JSON.stringify(result)}`);
       results.push(result);
+      report();
       // Whatever a scenario left behind (a service it could not restart) is brought back before the next.
       if (!(await stackStatus(config)).healthy) await stackUp(config, log);
     }
   }
-  const rows = results.map(({ problems, ok, ...row }) => ({ ...row, ok: ok ? '✓' : `✗ ${problems.join('; ')}` }));
-  writeReport(options.short ? '../../.data/faults-short' : 'faults', {
-    title: 'Fault suite: delivery under faults',
-    command: `npm run faults${options.short ? ' -- --short' : ''}`,
-    method:
-      `${options.orders} orders per run at ${options.rate}/s (70 % paid, 20 % declined, 10 % cancelled by the customer after acceptance), ` +
-      'one fault injected at 30 % of the load and mended; then the books: orders never accepted (lost), orders not terminal with their money settled (stuck), ' +
-      'emails missing (from email.events and at the SMTP server), effects recorded twice (events, EmailSent), copies of a Message-ID at the SMTP server, ' +
-      'dead letters added, read-model rows that differ from the event store; recover = from the mending until every order accepted before it completed its saga, emails included.',
-    rows,
-    notes: [
-      "SMTP duplicates allowed: 8 (the sender's connections) when the email service or MailDev is SIGKILLed — a send in flight at that instant may have been stored by the server without the client hearing its 250 (RFC 1047); 0 for every other fault.",
-    ],
-  });
   return results.every((r) => r.ok) ? 0 : 1;
+}
+
+/** A scenario that could not be run to its books (its fault or its mending threw): a failed row saying why. */
+function failedRun(scenario: Scenario, run: number, error: unknown): RunResult {
+  const reason = error instanceof Error ? error.message : String(error);
+  return {
+    scenario: scenario.name,
+    run,
+    orders: 0,
+    lost: 0,
+    stuck: 0,
+    missingEmails: 0,
+    duplicatedEffects: 0,
+    smtpDuplicates: 0,
+    deadLetters: '–',
+    readModelDiffs: 0,
+    answersRetried: '–',
+    recoverSeconds: Number.NaN,
+    lastStep: '–',
+    faultToCaughtUpSeconds: Number.NaN,
+    ok: false,
+    problems: [`the scenario broke: ${reason.slice(0, 300)}`],
+  };
+}
+
+function previousRows(): Record<string, string | number>[] {
+  const file = path.join(loadStackConfig().repoRoot, 'bench', 'results', 'faults.json');
+  if (!existsSync(file)) return [];
+  return (JSON.parse(readFileSync(file, 'utf8')) as { rows: Record<string, string | number>[] }).rows;
 }
 
 main().then(

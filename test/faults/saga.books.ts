@@ -14,6 +14,8 @@ interface Seen {
   type: string;
   eventId: string;
   payload: Record<string, unknown>;
+  /** When the recorder first read it (ms since the epoch): where a slow recovery spent its time. */
+  seenAt: number;
 }
 
 /**
@@ -50,9 +52,14 @@ export class StreamRecorder {
         // What the consumers refuse (poison a scenario sent on purpose) is not history: read as they read.
         const decoded = decodeMessage(message);
         if (!key || !decoded.ok) return;
-        const event = decoded.event as unknown as Seen;
         if (!recorder.byOrder.has(key)) recorder.byOrder.set(key, new Map());
-        recorder.byOrder.get(key)!.set(event.eventId, event);
+        const events = recorder.byOrder.get(key)!;
+        if (!events.has(decoded.event.eventId)) {
+          events.set(decoded.event.eventId, {
+            ...(decoded.event as unknown as Omit<Seen, 'seenAt'>),
+            seenAt: Date.now(),
+          });
+        }
       },
     });
     for (const { topic, ends: partitions } of ends)

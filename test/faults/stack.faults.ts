@@ -61,6 +61,21 @@ export class StackFaults {
     await startService(this.config, this.registry, name);
   }
 
+  /** Stops the service gracefully and starts it again with `env` added to its environment. */
+  async restartServiceWith(name: ServiceName, env: Record<string, string>): Promise<void> {
+    await this.registry.stop(name);
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      await startService(this.config, this.registry, name);
+    } finally {
+      for (const key of Object.keys(env)) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+  }
+
   async restartKafka(): Promise<void> {
     await startKafka(this.config, this.registry, this.jvmArtifacts());
   }

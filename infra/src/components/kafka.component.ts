@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaNode, StackConfig } from '../config/stack.config';
@@ -68,6 +68,26 @@ function clusterId(config: StackConfig): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * A switch between one and three brokers starts the new mode's cluster empty.
+ * Its old log would hold Connect offsets from before the other mode's run, and
+ * Debezium refuses (rightly) to resume from a WAL position its replication slot
+ * has already moved past; an empty cluster streams from the slot.
+ */
+function forgetStaleCluster(config: StackConfig): void {
+  const marker = path.join(config.dataDir, 'kafka-mode');
+  const mode = String(config.kafka.nodes.length);
+  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() !== mode) {
+    const dir =
+      config.kafka.nodes.length === 1
+        ? nodeDir(config, config.kafka.nodes[0]!)
+        : path.dirname(nodeDir(config, config.kafka.nodes[0]!));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(marker, mode);
+}
+
 export async function startKafka(config: StackConfig, registry: ProcessRegistry, jvm: JvmArtifacts): Promise<void> {
   const first = registry.running('kafka');
   if (first && !first.command.some((arg) => arg.startsWith(nodeDir(config, config.kafka.nodes[0]!)))) {
@@ -75,6 +95,7 @@ export async function startKafka(config: StackConfig, registry: ProcessRegistry,
       `Kafka runs in another mode than ${config.kafka.nodes.length} broker(s) asks for: \`stack down\` first`,
     );
   }
+  if (!first) forgetStaleCluster(config);
   // Every node is started before any is waited on: a KRaft node answers only once its quorum is up.
   for (const node of config.kafka.nodes) {
     if (registry.running(node.name)) continue;
