@@ -4,7 +4,7 @@ import { writeReport } from '../../bench/src/bench.results';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { stackStatus, stackUp } from '../../infra/src/stack';
 import { type Scenario, scenarios } from './fault.scenarios';
-import { newRunId, runOrderLoad } from './order.load';
+import { type PlacedOrder, newRunId, runOrderLoad } from './order.load';
 import { StreamRecorder, bookOf, deadLetterCounts, readModelDifferences, smtpCopies } from './saga.books';
 import { StackFaults, sleep } from './stack.faults';
 
@@ -70,10 +70,19 @@ interface RunResult {
 
 async function runScenario(scenario: Scenario, run: number, options: Options): Promise<RunResult> {
   await scenario.prepare?.({ config: loadStackConfig(), faults: new StackFaults(loadStackConfig()) });
+  let result: RunResult | undefined;
   try {
-    return await runLoaded(scenario, run, options);
+    result = await runLoaded(scenario, run, options);
+    return result;
   } finally {
-    await scenario.cleanup?.({ config: loadStackConfig(), faults: new StackFaults(loadStackConfig()) });
+    // A mending that fails after the books were kept fails the run, with its books.
+    await scenario
+      .cleanup?.({ config: loadStackConfig(), faults: new StackFaults(loadStackConfig()) })
+      .catch((error: unknown) => {
+        if (!result) throw error;
+        result.ok = false;
+        result.problems.push(`cleanup failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
   }
 }
 
@@ -83,49 +92,49 @@ async function runLoaded(scenario: Scenario, run: number, options: Options): Pro
   const faults = new StackFaults(config);
   const runId = newRunId();
   // The suite runs alone on the stack: an empty SMTP store keeps the check exact (MailDev keeps the newest 10,000).
-  await fetch(`${config.smtp.uiUrl}/api/email/all`, { method: 'DELETE' });
+  await emptySmtpStore(config.smtp.uiUrl);
   const dlqBefore = await deadLetterCounts(config);
   const recorder = await StreamRecorder.start(config, runId);
-  const accepted: string[] = [];
+  const accepted: PlacedOrder[] = [];
   let faultStartedAt = 0;
   let injection: Promise<number> | undefined;
-  const ctx = { config, faults, recorder, orderIds: () => accepted, short: options.short };
+  const ctx = { config, faults, recorder, orderIds: () => accepted.map((o) => o.id), short: options.short };
+  const complete = (order: PlacedOrder) => {
+    const book = bookOf(order, recorder.events(order.id));
+    return book.terminal && book.missingEmails.length === 0;
+  };
+  const deadline = () => Date.now() + settleTimeoutMs;
+  // Timed from the mending, while the load goes on: the orders accepted before it, each through its whole saga.
+  const catchingUp = async (recoveredAt: number) => {
+    const before = accepted.filter((o) => o.acceptedAt <= recoveredAt);
+    for (const until = deadline(); Date.now() < until; await sleep(250)) {
+      if (before.every(complete)) return { before, caughtUpAt: Date.now() };
+    }
+    return { before, caughtUpAt: Number.NaN };
+  };
 
-  const loading = runOrderLoad({
+  let caughtUp: Promise<{ before: PlacedOrder[]; caughtUpAt: number }> | undefined;
+  const load = await runOrderLoad({
     orders: options.orders,
     ratePerSecond: options.rate,
     runId,
-    onAccepted: (id) => accepted.push(id),
+    onAccepted: (order) => accepted.push(order),
     at: {
       share: 0.3,
       run: () => {
         faultStartedAt = Date.now();
         injection = scenario.inject(ctx);
+        caughtUp = injection.then(catchingUp);
         // Surfaced when awaited below; a rejection must not end the process meanwhile.
-        injection.catch(() => undefined);
+        caughtUp.catch(() => undefined);
       },
     },
   });
-  const load = await loading;
   const recoveredAt = await injection!;
-
-  const complete = (id: string) => {
-    const order = load.orders.find((o) => o.id === id)!;
-    const book = bookOf(order, recorder.events(id));
-    return book.terminal && book.missingEmails.length === 0;
-  };
-  const before = load.orders.filter((o) => o.acceptedAt <= recoveredAt);
-  const deadline = Date.now() + settleTimeoutMs;
-  let caughtUpAt = Number.NaN;
-  while (Date.now() < deadline) {
-    if (before.every((o) => complete(o.id))) {
-      caughtUpAt = Date.now();
-      break;
-    }
-    await sleep(250);
-  }
+  const { before, caughtUpAt } = await caughtUp!;
+  const settleBy = deadline();
   // Then everything, and a moment for any late copy to show.
-  while (Date.now() < deadline && !load.orders.every((o) => complete(o.id))) await sleep(250);
+  while (Date.now() < settleBy && !load.orders.every(complete)) await sleep(250);
   await sleep(3_000);
   await recorder.stop();
 
@@ -251,9 +260,26 @@ async function main(): Promise<number> {
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
+/** MailDev may still be loading its store right after a restart: a few tries. */
+async function emptySmtpStore(uiUrl: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const response = await fetch(`${uiUrl}/api/email/all`, { method: 'DELETE' });
+      if (response.ok) return;
+      throw new Error(`MailDev answered ${response.status}`);
+    } catch (error) {
+      if (attempt >= 10) throw new Error(`could not empty MailDev's store: ${String(error)}`);
+      await sleep(1_000);
+    }
+  }
+}
+
 /** A scenario that could not be run to its books (its fault or its mending threw): a failed row saying why. */
 function failedRun(scenario: Scenario, run: number, error: unknown): RunResult {
   const reason = error instanceof Error ? error.message : String(error);
+  process.stderr.write(
+    `[faults] ${scenario.name} broke: ${error instanceof Error ? (error.stack ?? reason) : reason}\n`,
+  );
   return {
     scenario: scenario.name,
     run,

@@ -33,7 +33,7 @@ export interface LoadOptions {
   orders: number;
   ratePerSecond: number;
   runId: string;
-  onAccepted?: (orderId: string) => void;
+  onAccepted?: (order: PlacedOrder) => void;
   /** Called once, when this share (0–1) of the orders has been sent: where a scenario injects its fault. */
   at?: { share: number; run: () => void };
 }
@@ -87,8 +87,9 @@ export async function runOrderLoad(options: LoadOptions): Promise<LoadResult> {
       return;
     }
     const id = String(answer.body.id);
-    orders.push({ id, kind, email, acceptedAt: Date.now() });
-    options.onAccepted?.(id);
+    const order = { id, kind, email, acceptedAt: Date.now() };
+    orders.push(order);
+    options.onAccepted?.(order);
     if (kind === 'cancelled') {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       const cancel = await request('POST', `/orders/${id}/cancel`);

@@ -107,10 +107,10 @@ export async function startKafka(config: StackConfig, registry: ProcessRegistry,
     if (!existsSync(path.join(logDir, 'meta.properties'))) {
       execFileSync(
         'java',
+        // `--cluster-id=…` in one argument: a base64url id may begin with '-', which a separate value would not survive.
         javaArgs(config, '256m', jvm.kafkaClasspath, 'kafka.tools.StorageTool', [
           'format',
-          '-t',
-          clusterId(config),
+          `--cluster-id=${clusterId(config)}`,
           '-c',
           propsFile,
         ]),
