@@ -1,4 +1,4 @@
-import { type StackConfig, instanceName, serviceNames } from './config/stack.config';
+import { type StackConfig, instanceName, instancePort, serviceNames } from './config/stack.config';
 import { connectReady, startConnect } from './components/connect.component';
 import { ensureJvmArtifacts } from './components/jvm.artifacts';
 import { kafkaNodeReady, kafkaReady, startKafka } from './components/kafka.component';
@@ -141,7 +141,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
     const sorted = [...indexes].sort((a, b) => a - b);
     const probed: ComponentStatus[] = [];
     for (const index of sorted) {
-      const url = `http://${config.host}:${base.port + 100 * (index - 1)}`;
+      const url = `http://${config.host}:${instancePort(base.port, index)}`;
       probed.push(await probe(instanceName(name, index), url, () => instanceReady(url), { health: `${url}/health` }));
     }
     const instances = probed.map((status, i) => ({ name: instanceName(name, sorted[i]!), ...status }));

@@ -79,6 +79,9 @@ export interface ServiceInstance {
 
 export const instanceName = (service: ServiceName, index: number) => (index === 1 ? service : `${service}-${index}`);
 
+/** Instance n of a service listens on the service's port + 100·(n−1). */
+export const instancePort = (servicePort: number, index: number) => servicePort + 100 * (index - 1);
+
 /** The service and index an instance (process) name stands for, if it is one. */
 export function parseInstanceName(name: string): { service: ServiceName; index: number } | undefined {
   const match = /^(orders|payments|email)(?:-(\d+))?$/.exec(name);
@@ -186,7 +189,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     address: `${kafkaHost}:${e.ORDERFLOW_KAFKA_PORT + 100 * i}`,
   }));
   const instanceOf = (name: ServiceName, base: number, index: number): ServiceInstance => {
-    const p = base + 100 * (index - 1);
+    const p = instancePort(base, index);
     return { service: name, index, name: instanceName(name, index), port: p, url: `http://${host}:${p}` };
   };
   const service = (name: ServiceName, p: number, scale: number) => ({

@@ -22,4 +22,9 @@ export const Headers = {
   deadLetterSourcePartition: 'dlq.source.partition',
   deadLetterSourceOffset: 'dlq.source.offset',
   deadLetterConsumerGroup: 'dlq.consumer.group',
+  /**
+   * On a redriven message: the dead letter it came from, `<topic>/<partition>/<offset>`.
+   * A message that fails again keeps it in its new dead letter, which the list then shows as a bounce.
+   */
+  deadLetterRedrivenFrom: 'dlq.redriven.from',
 } as const;

@@ -11,7 +11,6 @@ import {
   type DeadLetterRecord,
   EventConsumer,
   type EventHandlers,
-  REDRIVEN_FROM_HEADER,
   createKafka,
   describeDeadLetter,
   findRedrive,
@@ -179,8 +178,8 @@ describe('dead-letter redrive', () => {
 
     expect(outcomes.map((o) => o.status).sort()).toEqual(['already-redriven', 'redriven']);
     await waitUntil('the event applied', async () => (await effectCount(event.eventId)) > 0);
-    const redriven = sourceTail.messages.filter((m) => m.headers[REDRIVEN_FROM_HEADER] !== undefined);
-    expect(redriven.map((m) => m.headers[REDRIVEN_FROM_HEADER])).toEqual([`${dlq}/0/${letter.offset}`]);
+    const redriven = sourceTail.messages.filter((m) => m.headers[Headers.deadLetterRedrivenFrom] !== undefined);
+    expect(redriven.map((m) => m.headers[Headers.deadLetterRedrivenFrom])).toEqual([`${dlq}/0/${letter.offset}`]);
     expect(await effectCount(event.eventId)).toBe(1);
   });
 

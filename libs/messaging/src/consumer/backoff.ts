@@ -7,9 +7,7 @@ export interface BackoffPolicy {
 /**
  * Capped at 5 s: a try costs a blocked partition one failed connect or
  * statement, while the cap is how long work may still wait after the outage
- * ended. The fault suite measured the difference: with a 30 s cap, every
- * order after a 10 s Postgres outage had completed 17 s after the database was
- * back (bench/results/faults.md has the figures with 5 s).
+ * ended (the fault suite's Postgres scenarios time that recovery).
  */
 export const defaultBackoff: BackoffPolicy = { initialMs: 200, maxMs: 5_000 };
 

@@ -1,10 +1,19 @@
 import { Headers } from '@orderflow/events';
-import type { IHeaders, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { IHeaders, Message, Producer } from 'kafkajs';
+
+/** The message set aside: a consumed one, or (the email sender's) one built from a database row. */
+export interface DeadLetteredMessage {
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: IHeaders;
+  /** Where it was consumed: absent for a message that never was (it cannot be redriven onto a topic). */
+  offset?: string;
+}
 
 export interface DeadLetter {
-  message: KafkaMessage;
-  sourceTopic: string;
-  partition: number;
+  message: DeadLetteredMessage;
+  sourceTopic?: string;
+  partition?: number;
   consumerGroup: string;
   code: string;
   reason: string;
@@ -14,9 +23,9 @@ export interface DeadLetter {
 }
 
 /**
- * Sets a message aside on the consumer's dead-letter topic: the original key,
- * value and headers, plus why and where it came from. Awaited (acks=all)
- * before the source offset is committed, so a dead letter is never lost.
+ * Sets a message aside on a dead-letter topic: the original key, value and
+ * headers, plus why and where it came from. Awaited (acks=all) before the
+ * source offset is committed, so a dead letter is never lost.
  */
 export class DeadLetterPublisher {
   constructor(
@@ -38,6 +47,10 @@ export function deadLetterMessage(letter: DeadLetter): Message {
   for (const [name, value] of Object.entries(letter.message.headers ?? {})) {
     if (value !== null && value !== undefined) original[name] = value;
   }
+  const where: IHeaders = {};
+  if (letter.sourceTopic !== undefined) where[Headers.deadLetterSourceTopic] = letter.sourceTopic;
+  if (letter.partition !== undefined) where[Headers.deadLetterSourcePartition] = String(letter.partition);
+  if (letter.message.offset !== undefined) where[Headers.deadLetterSourceOffset] = letter.message.offset;
   return {
     key: letter.message.key,
     value: letter.message.value,
@@ -47,9 +60,7 @@ export function deadLetterMessage(letter: DeadLetter): Message {
       [Headers.deadLetterCode]: letter.code,
       [Headers.deadLetterAttempts]: String(letter.attempts),
       [Headers.deadLetterFailedAt]: letter.failedAt.toISOString(),
-      [Headers.deadLetterSourceTopic]: letter.sourceTopic,
-      [Headers.deadLetterSourcePartition]: String(letter.partition),
-      [Headers.deadLetterSourceOffset]: letter.message.offset,
+      ...where,
       [Headers.deadLetterConsumerGroup]: letter.consumerGroup,
     },
   };

@@ -1,5 +1,5 @@
 import { Headers } from '@orderflow/events';
-import { type DeadLetterRecord, REDRIVEN_FROM_HEADER, describeDeadLetter } from './dead-letter.record';
+import { type DeadLetterRecord, describeDeadLetter } from './dead-letter.record';
 import { RedriveError, redriveMessage } from './dead-letter.redriver';
 
 const b = (text: string) => Buffer.from(text);
@@ -69,7 +69,7 @@ describe('a dead letter, described', () => {
 
   it('names the dead letter a bounced redrive came from', () => {
     const letter = aDeadLetter();
-    letter.headers[REDRIVEN_FROM_HEADER] = b('orders.dlq/0/3');
+    letter.headers[Headers.deadLetterRedrivenFrom] = b('orders.dlq/0/3');
 
     expect(describeDeadLetter(letter).redrivenFrom).toBe('orders.dlq/0/3');
   });
@@ -88,16 +88,16 @@ describe('a redriven message', () => {
         [Headers.eventId]: b('e-1'),
         [Headers.eventType]: b('PaymentAuthorized'),
         trace: [b('a'), b('b')],
-        [REDRIVEN_FROM_HEADER]: b('orders.dlq/0/7'),
+        [Headers.deadLetterRedrivenFrom]: b('orders.dlq/0/7'),
       },
     });
   });
 
   it('replaces the dead letter it bounced from with this one', () => {
     const bounced = aDeadLetter({ offset: '9' });
-    bounced.headers[REDRIVEN_FROM_HEADER] = b('orders.dlq/0/7');
+    bounced.headers[Headers.deadLetterRedrivenFrom] = b('orders.dlq/0/7');
 
-    expect(redriveMessage(bounced).headers[REDRIVEN_FROM_HEADER]).toEqual(b('orders.dlq/0/9'));
+    expect(redriveMessage(bounced).headers[Headers.deadLetterRedrivenFrom]).toEqual(b('orders.dlq/0/9'));
   });
 
   it('goes back to its own partition when it has no key to pick one', () => {

@@ -21,13 +21,6 @@ export interface DeadLetterRecord extends TopicPosition {
   timestamp: string;
 }
 
-/**
- * Set on a redriven message: the dead letter it came from, `<topic>/<partition>/<offset>`.
- * If the message fails again, its new dead letter keeps this header (a dead
- * letter keeps the original headers), so the list can say it is a bounce.
- */
-export const REDRIVEN_FROM_HEADER = 'dlq.redriven.from';
-
 /** Every header the consumer adds to a dead letter starts so; a redrive removes them. */
 export const DEAD_LETTER_HEADER_PREFIX = 'dlq.';
 
@@ -78,7 +71,7 @@ export function describeDeadLetter(record: DeadLetterRecord): DeadLetterSummary 
     reason,
     attempts: wholeNumber(header(Headers.deadLetterAttempts)),
     failedAt: header(Headers.deadLetterFailedAt) ?? record.timestamp,
-    redrivenFrom: header(REDRIVEN_FROM_HEADER),
+    redrivenFrom: header(Headers.deadLetterRedrivenFrom),
   };
 }
 

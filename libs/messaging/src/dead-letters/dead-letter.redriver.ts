@@ -1,3 +1,4 @@
+import { Headers } from '@orderflow/events';
 import { CodedError } from '@orderflow/events';
 import type { Admin, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
@@ -6,7 +7,6 @@ import { createKafka, createSafeProducer } from '../kafka/kafka.settings';
 import {
   DEAD_LETTER_HEADER_PREFIX,
   type DeadLetterRecord,
-  REDRIVEN_FROM_HEADER,
   describeDeadLetter,
   positionLabel,
   deadLetterSource,
@@ -44,7 +44,7 @@ export function redriveMessage(letter: DeadLetterRecord): RedriveMessage {
   for (const [name, value] of Object.entries(letter.headers)) {
     if (!name.startsWith(DEAD_LETTER_HEADER_PREFIX)) headers[name] = value;
   }
-  headers[REDRIVEN_FROM_HEADER] = Buffer.from(positionLabel(letter));
+  headers[Headers.deadLetterRedrivenFrom] = Buffer.from(positionLabel(letter));
   return {
     topic: source.topic,
     partition: letter.key === null ? source.partition : undefined,

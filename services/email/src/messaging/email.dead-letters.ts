@@ -1,7 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Headers } from '@orderflow/events';
-import { createSafeProducer } from '@orderflow/messaging';
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { DeadLetterPublisher, createSafeProducer } from '@orderflow/messaging';
+import type { Kafka, Producer } from 'kafkajs';
 
 /** An email given up for good, set aside with the event that called for it. */
 export interface EmailDeadLetter {
@@ -29,17 +29,17 @@ export interface KafkaDeadLettersOptions {
 }
 
 /**
- * Writes a rejected email's dead letter to the email dead-letter topic, in
- * the shape the consumer's dead letters have: key = order id, value = the
- * triggering event's envelope, its `id` and `eventType` headers, and the
- * `dlq.*` headers. libs/messaging's DeadLetterPublisher takes a consumed
- * Kafka message; this dead letter comes from a database row instead. It names
- * no source partition or offset: redriving it onto its source topic would do
+ * Writes a rejected email's dead letter to the email dead-letter topic through
+ * libs/messaging's DeadLetterPublisher, in the shape the consumer's dead
+ * letters have: key = order id, value = the triggering event's envelope, its
+ * `id` and `eventType` headers, and the `dlq.*` headers. The message comes
+ * from a database row, not a topic, so it names no source partition or offset: redriving it onto its source topic would do
  * nothing (the inbox has the event), so the dead-letter tool lists it without
  * offering a redrive; requeueing the row sends it again (README).
  */
 export class KafkaDeadLetters implements DeadLetters, OnApplicationShutdown {
   private readonly producer: Producer;
+  private readonly publisher: DeadLetterPublisher;
   private connected: Promise<void> | undefined;
 
   constructor(
@@ -47,6 +47,7 @@ export class KafkaDeadLetters implements DeadLetters, OnApplicationShutdown {
     private readonly options: KafkaDeadLettersOptions,
   ) {
     this.producer = createSafeProducer(kafka);
+    this.publisher = new DeadLetterPublisher(this.producer, options.topic);
   }
 
   async publish(letter: EmailDeadLetter): Promise<void> {
@@ -56,27 +57,23 @@ export class KafkaDeadLetters implements DeadLetters, OnApplicationShutdown {
       throw error;
     });
     await this.connected;
-    await this.producer.send({ topic: this.options.topic, acks: -1, messages: [this.message(letter)] });
+    const { eventId, type, aggregateType } = fieldsOf(letter.event);
+    const headers: Record<string, string> = {};
+    if (eventId !== undefined) headers[Headers.eventId] = eventId;
+    if (type !== undefined) headers[Headers.eventType] = type;
+    await this.publisher.publish({
+      message: { key: letter.orderId, value: JSON.stringify(letter.event), headers },
+      sourceTopic: aggregateType === undefined ? undefined : this.options.sourceTopics[aggregateType],
+      consumerGroup: this.options.consumerGroup,
+      code: letter.code,
+      reason: letter.reason,
+      attempts: letter.attempts,
+      failedAt: letter.failedAt,
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.connected) await this.producer.disconnect();
-  }
-
-  private message(letter: EmailDeadLetter): Message {
-    const { eventId, type, aggregateType } = fieldsOf(letter.event);
-    const sourceTopic = aggregateType === undefined ? undefined : this.options.sourceTopics[aggregateType];
-    const headers: Record<string, string> = {
-      [Headers.deadLetterReason]: `${letter.code}: ${letter.reason}`.slice(0, 4000),
-      [Headers.deadLetterCode]: letter.code,
-      [Headers.deadLetterAttempts]: String(letter.attempts),
-      [Headers.deadLetterFailedAt]: letter.failedAt.toISOString(),
-      [Headers.deadLetterConsumerGroup]: this.options.consumerGroup,
-    };
-    if (eventId !== undefined) headers[Headers.eventId] = eventId;
-    if (type !== undefined) headers[Headers.eventType] = type;
-    if (sourceTopic !== undefined) headers[Headers.deadLetterSourceTopic] = sourceTopic;
-    return { key: letter.orderId, value: JSON.stringify(letter.event), headers };
   }
 }
 
