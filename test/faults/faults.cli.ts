@@ -63,6 +63,8 @@ interface RunResult {
   recoverSeconds: number;
   /** The step that completed last among the orders accepted before the mending, and when (s after the mending). */
   lastStep: string;
+  /** What the last order to complete still lacked on the pass before (where a slow recovery waited). */
+  waitedFor: string;
   faultToCaughtUpSeconds: number;
   ok: boolean;
   problems: string[];
@@ -105,10 +107,15 @@ async function runLoaded(scenario: Scenario, run: number, options: Options): Pro
   };
   const deadline = () => Date.now() + settleTimeoutMs;
   // Timed from the mending, while the load goes on: the orders accepted before it, each through its whole saga.
+  // What the last incomplete order still lacked, on the last pass before everything was complete.
+  let waitedFor = '–';
   const catchingUp = async (recoveredAt: number) => {
     const before = accepted.filter((o) => o.acceptedAt <= recoveredAt);
     for (const until = deadline(); Date.now() < until; await sleep(250)) {
-      if (before.every(complete)) return { before, caughtUpAt: Date.now() };
+      const waiting = before.find((o) => !complete(o));
+      if (!waiting) return { before, caughtUpAt: Date.now() };
+      const book = bookOf(waiting, recorder.events(waiting.id));
+      waitedFor = `${waiting.kind} order ${book.terminal ? `lacked ${book.missingEmails.join('+')}` : 'not terminal'} at +${((Date.now() - recoveredAt) / 1000).toFixed(1)} s`;
     }
     return { before, caughtUpAt: Number.NaN };
   };
@@ -203,6 +210,7 @@ async function runLoaded(scenario: Scenario, run: number, options: Options): Pro
         .join(' ') || '–',
     recoverSeconds: Number(((caughtUpAt - recoveredAt) / 1000).toFixed(1)),
     lastStep,
+    waitedFor,
     faultToCaughtUpSeconds: Number(((caughtUpAt - faultStartedAt) / 1000).toFixed(1)),
     ok: problems.length === 0,
     problems: problems.slice(0, 10),
@@ -294,6 +302,7 @@ function failedRun(scenario: Scenario, run: number, error: unknown): RunResult {
     answersRetried: '–',
     recoverSeconds: Number.NaN,
     lastStep: '–',
+    waitedFor: '–',
     faultToCaughtUpSeconds: Number.NaN,
     ok: false,
     problems: [`the scenario broke: ${reason.slice(0, 300)}`],

@@ -13,9 +13,9 @@ import { TestSmtpServer } from './support/test-smtp.server';
  * sends are in flight. The SMTP server has taken those messages in full; the
  * sender never recorded them, so whoever takes its rows over sends them
  * again — its successor under the same sender id at once, another sender
- * once the leases end. At most the sends in flight at the kill (its SMTP
- * connections) are sent twice, each copy with the same Message-ID; nothing is
- * lost.
+ * once the leases end. At most its SMTP connections' worth (the sends in
+ * flight and the accepted ones not yet recorded, together) are sent twice,
+ * each copy with the same Message-ID; nothing is lost.
  */
 const stack = loadStackConfig();
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -62,13 +62,17 @@ const spawnSender = (senderId: string, leaseMs: number): Promise<ChildProcess> =
   });
 };
 
-/** Queues EMAILS emails, has a child sender take them with its sends held in flight, SIGKILLs it; returns the emails. */
-async function killMidSend(senderId: string, leaseMs: number) {
+/**
+ * Queues EMAILS emails, has a child sender take them with its sends held in
+ * flight, runs `beforeKill`, SIGKILLs it; returns the emails.
+ */
+async function killMidSend(senderId: string, leaseMs: number, beforeKill: () => Promise<void> = async () => {}) {
   const orders = Array.from({ length: EMAILS }, () => anOrderPlaced());
   await queueEmails(db.pool, orders);
   smtp.hold();
   const child = await spawnSender(senderId, leaseMs);
   await waitUntil(`${CONNECTIONS} sends in flight`, () => smtp.inFlight === CONNECTIONS, 30_000);
+  await beforeKill();
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
@@ -122,6 +126,39 @@ describe('a sender killed mid-send (SIGKILL)', () => {
     expectAtMostInFlightTwice(orders, 'kill -9, restart under the same id');
     // The copies are whole messages with the email's own Message-ID: a receiver can drop the second.
     expect(orders.every((o) => smtp.received.some((m) => m.messageId === messageIdOf(o)))).toBe(true);
+  });
+
+  it('with the database slow to record, accepted sends count against the bound: no new send starts until they are recorded', async () => {
+    const senderId = `killed-${randomUUID()}`;
+    const locker = await db.pool.connect();
+    const earlier = smtp.received.length;
+    let accepted = 0;
+    try {
+      const orders = await killMidSend(senderId, 60_000, async () => {
+        // Records (UPDATE emails) wait on this lock while the SMTP server accepts what is in flight.
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE emails IN SHARE MODE');
+        smtp.release();
+        await waitUntil('the sends in flight accepted', () => smtp.received.length - earlier >= CONNECTIONS, 10_000);
+        // Claimed emails are ready behind them: without the bound they would be sent now, unrecorded too.
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        accepted = smtp.received.length - earlier;
+      });
+      expect(accepted).toBe(CONNECTIONS);
+      await locker.query('COMMIT');
+
+      successor = startSender(
+        db.pool,
+        smtp.url,
+        { brokers: [stack.kafka.bootstrap], topic: 'email.dlq' },
+        { senderId, connections: CONNECTIONS, leaseMs: 60_000, sendBudgetMs: 1_000 },
+      );
+      await allSent(orders, 20_000);
+      expectAtMostInFlightTwice(orders, 'kill -9 with the records held back');
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      locker.release();
+    }
   });
 
   it('another sender takes its claims over once their leases end, with the same bound', async () => {

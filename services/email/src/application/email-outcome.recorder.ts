@@ -35,8 +35,10 @@ export class EmailOutcomeRecorder {
     private readonly pool: Pool,
     private readonly deadLetters: DeadLetters,
     backoff: BackoffPolicy,
+    /** Called whenever outcomes were written: sends waiting on the bound of unrecorded sends may start. */
+    onRecorded: () => void,
   ) {
-    this.writes = new WriteLane('database', (batch) => this.writeBatch(batch), 500, backoff);
+    this.writes = new WriteLane('database', (batch) => this.writeBatch(batch), 500, backoff, onRecorded);
     this.rejections = new WriteLane('rejections', ([one]) => this.reject(one!), 1, backoff);
   }
 
@@ -58,6 +60,11 @@ export class EmailOutcomeRecorder {
       ...this.writes.pending().map((o) => (o.kind === 'retry' ? o.eventId : o.email.eventId)),
       ...this.rejections.pending().map((o) => o.email.eventId),
     ];
+  }
+
+  /** Emails the SMTP server accepted whose record is not written yet: what a SIGKILL now would send again. */
+  unrecordedSends(): number {
+    return this.writes.pending().filter((o) => o.kind === 'sent').length;
   }
 
   /** Why recording is stuck, if it is. */

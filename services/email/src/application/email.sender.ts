@@ -67,7 +67,8 @@ export interface SenderStatus {
  * Duplicates: an email is sent again only if its sender dies (kill -9, power)
  * between the SMTP server's acceptance and the record, or a stop outlasts its
  * deadline with sends in flight — at most `connections` emails, each copy with
- * the same Message-ID.
+ * the same Message-ID: a send starts only while the sends in flight and the
+ * accepted ones not yet recorded are fewer than `connections`.
  */
 export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EmailSender');
@@ -88,7 +89,7 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly options: EmailSenderOptions,
   ) {
     this.delivery = new EmailDelivery(deps.mailer, deps.templates, deps.clock);
-    this.recorder = new EmailOutcomeRecorder(deps.pool, deps.deadLetters, options.retry);
+    this.recorder = new EmailOutcomeRecorder(deps.pool, deps.deadLetters, options.retry, () => this.slotFreed());
     this.smtp = new Blockage(options.retry);
     this.database = new Blockage(options.retry);
   }
@@ -204,8 +205,18 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
     return claimed.length === room;
   }
 
+  /**
+   * Starts sends while fewer than `connections` emails are in flight or
+   * accepted and not yet recorded: that sum is what a SIGKILL now would send
+   * twice, so it is the bound, not the sends in flight alone. A slow database
+   * holds sending back rather than widening the window.
+   */
   private startSends(): void {
-    while (!this.stopping && this.sending.size < this.options.connections && this.ready.length > 0) {
+    while (
+      !this.stopping &&
+      this.sending.size + this.recorder.unrecordedSends() < this.options.connections &&
+      this.ready.length > 0
+    ) {
       const { email, claimedAt } = this.ready.shift()!;
       if (Date.now() - claimedAt > this.options.leaseMs - this.options.sendBudgetMs) {
         // Too little lease left to be sure nobody else claims it mid-send.
@@ -216,11 +227,16 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
         .catch((error: unknown) => this.logger.error(`email ${email.eventId}: ${describeError(error)}`))
         .finally(() => {
           this.sending.delete(send);
-          this.startSends();
-          if (this.ready.length === 0) this.alarm.ring();
+          this.slotFreed();
         });
       this.sending.add(send);
     }
+  }
+
+  /** A send ended or outcomes were recorded: start what is ready, and claim more once nothing is. */
+  private slotFreed(): void {
+    this.startSends();
+    if (this.ready.length === 0) this.alarm.ring();
   }
 
   private async send(email: ClaimedEmail): Promise<void> {

@@ -25,6 +25,8 @@ export class WriteLane<T> {
     private readonly write: (batch: T[]) => Promise<void>,
     private readonly maxBatch: number,
     private readonly backoff: BackoffPolicy,
+    /** Called after each batch is written. */
+    private readonly onWritten: () => void = () => undefined,
   ) {
     this.logger = new Logger(`EmailSender ${name}`);
   }
@@ -73,6 +75,7 @@ export class WriteLane<T> {
         this.writing = [];
         this.failures = 0;
         this.lastFailure = undefined;
+        this.onWritten();
       } catch (error) {
         this.queued.unshift(...this.writing);
         this.writing = [];
