@@ -207,7 +207,8 @@ export const scenarios: Scenario[] = [
   {
     name: 'payment deadline',
     what: 'orders runs with ORDERS_PAYMENT_DEADLINE=5s; payments SIGKILLed for 12 s mid-load: the orders waiting that long are cancelled (PAYMENT_TIMEOUT), and refunded once payments is back and authorizes them',
-    inShort: false,
+    // The end-to-end test of the deadline: the whole stack, in `npm test`.
+    inShort: true,
     expectedDeadLetters: 0,
     smtpDuplicatesAllowed: 0,
     prepare: async ({ faults }) => {
