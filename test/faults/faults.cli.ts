@@ -176,12 +176,14 @@ async function runLoaded(scenario: Scenario, run: number, options: Options): Pro
   const lastStep = last
     ? `${last.type}${last.type === 'EmailSent' ? ` ${String(last.payload['kind'])}` : ''} +${((last.seenAt - recoveredAt) / 1000).toFixed(1)} s`
     : '–';
-  const readModelDiffs = (
-    await readModelDifferences(
-      config,
-      load.orders.map((o) => o.id),
-    )
-  ).length;
+  // The read model follows orders.events on its own consumer group: given a minute beyond the sagas to catch up
+  // (a projection still behind then is stuck, not late).
+  const orderIds = load.orders.map((o) => o.id);
+  let readModelDiffs = (await readModelDifferences(config, orderIds)).length;
+  for (const until = Date.now() + 60_000; readModelDiffs > 0 && Date.now() < until;) {
+    await sleep(500);
+    readModelDiffs = (await readModelDifferences(config, orderIds)).length;
+  }
   const dlqAfter = await deadLetterCounts(config);
   const deadLetters = Object.keys(dlqAfter).reduce((sum, t) => sum + dlqAfter[t]! - dlqBefore[t]!, 0);
 
