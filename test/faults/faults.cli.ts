@@ -44,7 +44,7 @@ function parse(argv: string[]): Options {
     orders: Number(value('--orders') ?? (short ? 200 : 600)),
     // Under what the whole flow holds, emails included (the saga bench): above it the emails fall behind with
     // no fault at all, and a recovery would time that backlog rather than the fault's. A 2-core machine of
-    // this project's CI holds ~20 orders/s (bench/results/saga.md); faster ones: `--rate`.
+    // this project's CI held 30/s (bench/results/saga.md); faster ones: `--rate`.
     rate: Number(value('--rate') ?? 15),
   };
 }

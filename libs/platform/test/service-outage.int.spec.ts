@@ -135,7 +135,8 @@ describe('a service whose dependencies go away', () => {
       },
       30_000,
     );
-    expect((await get('/health')).status).toBe(200);
+    // The handler has run; the partition is marked unblocked once its unit has committed, a moment later.
+    await waitUntil('ready again', async () => (await get('/health')).status === 200, 15_000);
     expect(dlq.messages.filter((m) => events.some((e) => e.eventId === m.headers[Headers.eventId]))).toEqual([]);
     await dlq.stop();
   });
