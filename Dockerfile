@@ -4,14 +4,14 @@
 
 # The package manifests alone, at their paths: the npm install layer below is
 # then rebuilt only when a manifest changes, and a new workspace needs no edit here.
-FROM node:20-bookworm-slim AS manifests
+FROM node:24-bookworm-slim AS manifests
 WORKDIR /src
 COPY . .
 RUN mkdir /manifests \
   && find . -name node_modules -prune -o \( -name package.json -o -name package-lock.json \) -print \
   | xargs cp --parents -t /manifests
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
 # `npm install`, not `npm ci`: npm 11 leaves other platforms' optional packages
@@ -27,7 +27,7 @@ COPY services services
 COPY infra infra
 RUN bash infra/bin/generate-prisma --force && npx tsc -b
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 # tsx (a dev dependency) runs the provisioning code, so node_modules is kept whole.

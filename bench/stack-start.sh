@@ -18,6 +18,8 @@ timed() { local s e; s=$(date +%s%N); "$@" > "$work/$1-$2.log" 2>&1; e=$(date +%
 cold=$(timed npm start)
 npm run stack -- down > /dev/null 2>&1
 warm=$(timed npm start)
+# The Node the stack ran on (fetched by the cold start when the machine's is older), for the report.
+source "$work/clone/infra/bin/use-node"
 status_json=$(npm run --silent stack -- status --json)
 healthy=$(node -p 'JSON.parse(process.argv[1]).healthy' "$status_json")
 # Resident memory of the whole stack: every process group `stack status` lists (a JVM's, Postgres' backends).
