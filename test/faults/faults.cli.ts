@@ -109,9 +109,9 @@ async function runLoaded(scenario: Scenario, run: number, options: Options): Pro
     return book.terminal && book.missingEmails.length === 0;
   };
   const deadline = () => Date.now() + settleTimeoutMs;
-  // Timed from the mending, while the load goes on: the orders accepted before it, each through its whole saga.
   // What the last incomplete order still lacked, on the last pass before everything was complete.
   let waitedFor = '–';
+  // Timed from the mending, while the load goes on: the orders accepted before it, each through its whole saga.
   const catchingUp = async (recoveredAt: number) => {
     const before = accepted.filter((o) => o.acceptedAt <= recoveredAt);
     for (const until = deadline(); Date.now() < until; await sleep(250)) {

@@ -121,8 +121,7 @@ export class EventConsumer {
       // own retries): start again from the last committed offset, with
       // backoff, rather than leave the service running without its consumer.
       // Waits capped at 5 s (kafkajs' default 30 s): a restarted broker is
-      // found within 5 s rather than up to 30 (a consumer came back 19 s
-      // after the broker in the fault suite's run).
+      // found within 5 s rather than up to 30.
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => true },
     });
     const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;

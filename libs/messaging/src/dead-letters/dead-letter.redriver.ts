@@ -1,5 +1,4 @@
-import { Headers } from '@orderflow/events';
-import { CodedError } from '@orderflow/events';
+import { CodedError, Headers } from '@orderflow/events';
 import type { Admin, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { inTransaction } from '../db/transaction';

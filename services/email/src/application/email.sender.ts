@@ -212,11 +212,8 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
    * holds sending back rather than widening the window.
    */
   private startSends(): void {
-    while (
-      !this.stopping &&
-      this.sending.size + this.recorder.unrecordedSends() < this.options.connections &&
-      this.ready.length > 0
-    ) {
+    let free = this.options.connections - this.sending.size - this.recorder.unrecordedSends();
+    while (!this.stopping && free > 0 && this.ready.length > 0) {
       const { email, claimedAt } = this.ready.shift()!;
       if (Date.now() - claimedAt > this.options.leaseMs - this.options.sendBudgetMs) {
         // Too little lease left to be sure nobody else claims it mid-send.
@@ -230,6 +227,7 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
           this.slotFreed();
         });
       this.sending.add(send);
+      free -= 1;
     }
   }
 

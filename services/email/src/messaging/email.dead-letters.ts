@@ -33,9 +33,10 @@ export interface KafkaDeadLettersOptions {
  * libs/messaging's DeadLetterPublisher, in the shape the consumer's dead
  * letters have: key = order id, value = the triggering event's envelope, its
  * `id` and `eventType` headers, and the `dlq.*` headers. The message comes
- * from a database row, not a topic, so it names no source partition or offset: redriving it onto its source topic would do
- * nothing (the inbox has the event), so the dead-letter tool lists it without
- * offering a redrive; requeueing the row sends it again (README).
+ * from a database row, not a topic, so it names no source partition or
+ * offset: redriving it onto its source topic would do nothing (the inbox has
+ * the event), so the dead-letter tool lists it without offering a redrive;
+ * requeueing the row sends it again (README).
  */
 export class KafkaDeadLetters implements DeadLetters, OnApplicationShutdown {
   private readonly producer: Producer;
