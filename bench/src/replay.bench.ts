@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseEvent } from '@orderflow/events';
+import { partitionRanges, readRanges } from '@orderflow/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { freshDatabase } from '../../test/support/test-database';
 import { createTestTopics } from '../../test/support/test-topics';
 import { decide } from '../../services/orders/src/domain/order.decide';
-import { partitionRange, readRange, replayReadModel } from '../../services/orders/src/projections/replay.command';
+import { replayReadModel } from '../../services/orders/src/projections/replay.command';
 import { type BenchReport, round } from './bench.results';
 import { CpuSampler, formatUsage } from './cpu.sampler';
 import { measureGc } from './gc.meter';
@@ -87,10 +88,16 @@ export async function replay(): Promise<BenchReport> {
     const rawStarted = performance.now();
     let raw = 0;
     let sample: Buffer[] = [];
-    await readRange(kafka, topic, await partitionRange(kafka, topic, { kind: 'beginning' }), async (messages) => {
-      raw += messages.length;
-      for (const m of messages) if (sample.length < DECODE_SAMPLE && m.value) sample.push(m.value);
-    });
+    await readRanges(
+      kafka,
+      topic,
+      await partitionRanges(kafka, topic, { kind: 'beginning' }),
+      (messages) => {
+        raw += messages.length;
+        for (const m of messages) if (sample.length < DECODE_SAMPLE && m.value) sample.push(m.value);
+      },
+      { groupPrefix: 'bench.replay' },
+    );
     const rawRate = raw / ((performance.now() - rawStarted) / 1000);
     const decode = decodeRates(sample);
     sample = [];

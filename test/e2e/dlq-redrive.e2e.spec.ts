@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Headers, Topics } from '@orderflow/events';
 import { Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
+import { runCli } from '../support/cli';
 import { anEnvelope } from '../support/event.factory';
 import { TopicTail } from '../support/topic.tail';
 import { waitUntil } from '../support/wait-until';
@@ -23,28 +22,9 @@ import { waitUntil } from '../support/wait-until';
  */
 const config = loadStackConfig();
 const brokers = [config.kafka.bootstrap];
-const repoRoot = path.resolve(__dirname, '..', '..');
 
-interface Cli {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-/** The command behind `npm run dlq`, without npm's banner on stdout. */
-const dlq = (...args: string[]): Promise<Cli> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/src/cli/dlq.cli.ts', ...args], {
-      cwd: repoRoot,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The command behind `npm run dlq`. */
+const dlq = (...args: string[]) => runCli('infra/src/cli/dlq.cli.ts', ...args);
 
 interface Listed {
   service: string;

@@ -6,15 +6,16 @@ import { ProcessRegistry } from '../process/process.registry';
 import { provision, stackDown, stackStatus, stackUp } from '../stack';
 
 const usage = `usage: stack <command>
-  up [--scale SERVICE=N,…] [--brokers 1|3]
+  up [--scale SERVICE=N,…] [--brokers 1|3] [--with observability]
                   start Postgres, Kafka, Connect + Debezium, SMTP and the services
                   (--scale payments=3,email=2: instances per service, or ORDERFLOW_SCALE_<SERVICE>=N;
-                   --brokers 3: a three-node Kafka cluster, or ORDERFLOW_KAFKA_BROKERS=3)
+                   --brokers 3: a three-node Kafka cluster, or ORDERFLOW_KAFKA_BROKERS=3;
+                   --with observability: Prometheus with the alert rules too, or ORDERFLOW_OBSERVABILITY=1)
   down            stop every process 'up' started
   provision       create databases, roles, topics and connectors on running endpoints (compose's one-shot job)
   status [--json] each component, its state and its endpoint
   exec SERVICE CMD…  run a command with a service's environment (DATABASE_URL, KAFKA_BROKERS, …), e.g. replay
-  logs NAME       print a component's log (${['postgres', 'kafka', 'connect', 'smtp', ...serviceNames].join(', ')})`;
+  logs NAME       print a component's log (${['postgres', 'kafka', 'connect', 'smtp', ...serviceNames, 'prometheus'].join(', ')})`;
 
 /** `--scale payments=3,email=2` → ORDERFLOW_SCALE_PAYMENTS=3, ORDERFLOW_SCALE_EMAIL=2 (validated with the rest of the config). */
 function applyScale(args: string[]): void {
@@ -29,10 +30,26 @@ function applyScale(args: string[]): void {
   }
 }
 
+/** What `--with` can add to the stack. */
+const extras = ['observability'] as const;
+
+/** `--with observability` → ORDERFLOW_OBSERVABILITY=1 (validated with the rest of the config). */
+function applyWith(args: string[]): void {
+  const i = args.indexOf('--with');
+  if (i < 0) return;
+  for (const extra of (args[i + 1] ?? '').split(',')) {
+    if (!extras.includes(extra as (typeof extras)[number])) {
+      throw new Error(`--with takes ${extras.join(', ')}`);
+    }
+    process.env.ORDERFLOW_OBSERVABILITY = '1';
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'up') {
     applyScale(rest);
+    applyWith(rest);
     const brokers = rest.indexOf('--brokers');
     if (brokers >= 0) process.env.ORDERFLOW_KAFKA_BROKERS = rest[brokers + 1] ?? '';
   }

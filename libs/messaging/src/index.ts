@@ -14,3 +14,8 @@ export * from './dead-letters/dead-letter.record';
 export * from './dead-letters/dead-letter.reader';
 export * from './dead-letters/dead-letter-redrive.store';
 export * from './dead-letters/dead-letter.redriver';
+export * from './outbox/outbox.backlog';
+export * from './lag/consumer-lag.monitor';
+export * from './lag/lag.estimate';
+export * from './kafka/partition.reader';
+export * from './kafka/key.partitioner';

@@ -4,8 +4,9 @@ import { Headers } from '@orderflow/events';
 import { loadStackConfig } from '../../../infra/src/config/stack.config';
 import { anOrderPlaced } from '../../../test/support/event.factory';
 import { createOutboxTestTopic } from '../../../test/support/test-topics';
+import { type FreshDatabase, freshDatabase } from '../../../test/support/test-database';
 import { TopicTail } from '../../../test/support/topic.tail';
-import { OutboxPruner, inTransaction, prepared, withOutbox, writeToOutbox } from '../src';
+import { OutboxPruner, inTransaction, prepared, readOutboxBacklog, withOutbox, writeToOutbox } from '../src';
 
 /**
  * The outbox writer against the orders database and the real Debezium
@@ -98,5 +99,58 @@ describe('outbox writer', () => {
     const { rowCount } = await pool.query('SELECT 1 FROM outbox WHERE id = $1', [event.eventId]);
     expect(rowCount).toBe(0);
     await tail.waitFor('the pruned event on the topic', (ms) => ms.some((m) => m.key === event.aggregateId));
+  });
+});
+
+/**
+ * The backlog: rows written after the replication slot's confirmed position.
+ * A slot of this test's own, on a throw-away database, stands for Debezium's:
+ * advancing it is what Debezium's confirmation does.
+ */
+describe('outbox backlog', () => {
+  const slot = `outbox_backlog_${process.pid}`;
+  let db: FreshDatabase;
+  const backlog = () => readOutboxBacklog(db.pool, slot);
+  const confirmEverything = () =>
+    db.pool.query('SELECT pg_replication_slot_advance($1, pg_current_wal_lsn())', [slot]);
+
+  beforeAll(async () => {
+    db = await freshDatabase('outbox_backlog_test', 'orders');
+    await db.pool.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+  });
+  afterAll(async () => {
+    await db.pool.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
+    await db.drop();
+  });
+
+  it('is unknown without the slot', async () => {
+    expect(await readOutboxBacklog(db.pool, 'no_such_slot')).toBeUndefined();
+  });
+
+  it('counts the rows not confirmed yet and the age of the oldest, and none once the slot confirmed them', async () => {
+    await confirmEverything();
+    expect(await backlog()).toEqual({ rows: 0, oldestSeconds: 0 });
+
+    const old = anOrderPlaced({}, { occurredAt: new Date(Date.now() - 90_000).toISOString() });
+    await inTransaction(db.pool, (tx) => writeToOutbox(tx, [old, anOrderPlaced()]));
+    const waiting = await backlog();
+    expect(waiting?.rows).toBe(2);
+    expect(waiting?.oldestSeconds).toBeGreaterThanOrEqual(90);
+
+    await confirmEverything();
+    expect(await backlog()).toEqual({ rows: 0, oldestSeconds: 0 });
+  });
+
+  it('keeps rows the slot has not confirmed, whatever their age, and prunes them once it has', async () => {
+    const old = anOrderPlaced({}, { occurredAt: new Date(Date.now() - 120_000).toISOString() });
+    await inTransaction(db.pool, (tx) => writeToOutbox(tx, [old]));
+    const pruner = new OutboxPruner(db.pool, { intervalMs: 1_000, keepMs: 60_000, slotName: slot });
+
+    await pruner.prune();
+    expect((await db.pool.query('SELECT 1 FROM outbox WHERE id = $1', [old.eventId])).rowCount).toBe(1);
+
+    await confirmEverything();
+    expect(await pruner.prune()).toBe(1);
+    expect((await db.pool.query('SELECT 1 FROM outbox WHERE id = $1', [old.eventId])).rowCount).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { httpMetrics } from './metrics/http.metrics';
 import type { ServiceEnv } from './service.config';
 
 /**
@@ -15,6 +16,7 @@ export async function bootstrapService(
 ): Promise<void> {
   const app = await NestFactory.create(module, { bufferLogs: false });
   app.enableShutdownHooks();
+  app.use(httpMetrics);
   configure(app);
   await app.listen(config.PORT, config.HOST);
   new Logger(name).log(`listening on http://${config.HOST}:${config.PORT}`);

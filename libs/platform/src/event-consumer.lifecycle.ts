@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { PG_POOL } from './database.provider';
 import { ReadinessRegistry, type ReadinessReport, type ReadinessSource } from './health/readiness.registry';
 import { KAFKA } from './kafka.provider';
-import { watchConsumer } from './metrics/metrics.registry';
+import { consumerObserver, watchConsumer } from './metrics/metrics.registry';
 
 /**
  * Runs an EventConsumer for as long as the app. Started, not awaited, once the
@@ -53,8 +53,8 @@ export function eventConsumerProvider(
     inject: [PG_POOL, KAFKA, ReadinessRegistry, ...inject],
     useFactory: (pool: Pool, kafka: Kafka, readiness: ReadinessRegistry, ...deps: never[]) => {
       const settings = options(pool, kafka, ...deps);
-      const consumer = new EventConsumer({ ...settings, pool, kafka });
-      watchConsumer(settings.groupId, consumer.stats);
+      const consumer = new EventConsumer({ ...settings, pool, kafka, observer: consumerObserver(settings.groupId) });
+      watchConsumer(settings.groupId, { stats: consumer.stats, status: () => consumer.status() });
       const lifecycle = new ConsumerLifecycle(consumer);
       readiness.register(lifecycle);
       return lifecycle;

@@ -24,6 +24,10 @@ export const outboxPrunerProvider = (config: ServiceEnv): Provider => ({
     new OutboxPrunerLifecycle(
       config.OUTBOX_PRUNE_INTERVAL_MS === 0
         ? undefined
-        : new OutboxPruner(pool, { intervalMs: config.OUTBOX_PRUNE_INTERVAL_MS, keepMs: config.OUTBOX_KEEP_MS }),
+        : new OutboxPruner(pool, {
+            intervalMs: config.OUTBOX_PRUNE_INTERVAL_MS,
+            keepMs: config.OUTBOX_KEEP_MS,
+            slotName: config.OUTBOX_SLOT_NAME ?? `${config.SERVICE_NAME}_outbox`,
+          }),
     ),
 });

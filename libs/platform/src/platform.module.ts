@@ -13,6 +13,7 @@ import { HealthController } from './health/health.controller';
 import { ReadinessRegistry } from './health/readiness.registry';
 import { ServiceUnavailableInterceptor } from './http/service-unavailable.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
+import { operationsMetricsProvider } from './metrics/operations-metrics.lifecycle';
 import type { ServiceEnv } from './service.config';
 
 /** The shared edge of every service: its database pool, its Kafka client, the clock and id ports, `/health`, `/metrics`. */
@@ -34,6 +35,7 @@ export class PlatformModule {
         { provide: APP_INTERCEPTOR, useClass: ServiceUnavailableInterceptor },
         ReadinessRegistry,
         outboxPrunerProvider(config),
+        operationsMetricsProvider(config),
         PoolCloser,
       ],
       exports: [PG_POOL, KAFKA, CLOCK, ID_GENERATOR, ReadinessRegistry],

@@ -19,6 +19,10 @@ export const ServiceEnv = z.object({
   OUTBOX_KEEP_MS: z.coerce.number().int().min(0).default(60_000),
   /** 0 turns pruning off: with the polling relay, which deletes what it sent, the pruner must not run. */
   OUTBOX_PRUNE_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Debezium's replication slot for this database (infra/connectors): the outbox backlog is read against it. */
+  OUTBOX_SLOT_NAME: z.string().min(1).optional(),
+  /** How often consumer lag and the outbox backlog are read for /metrics. */
+  METRICS_REFRESH_MS: z.coerce.number().int().min(500).default(5_000),
 });
 export type ServiceEnv = z.infer<typeof ServiceEnv>;
 

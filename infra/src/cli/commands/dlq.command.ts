@@ -12,27 +12,36 @@ import {
   readDeadLetters,
 } from '@orderflow/messaging';
 import { Pool } from 'pg';
-import { type ServiceName, type StackConfig, loadStackConfig, serviceNames } from '../config/stack.config';
+import { type ServiceName, type StackConfig, serviceNames } from '../../config/stack.config';
+import {
+  UsageError,
+  cut,
+  helpOption as help,
+  messageOf as message,
+  printHelp,
+  textTable,
+  usageOnError,
+} from '../cli.support';
 
 /**
- * `npm run dlq -- list | redrive`: the dead letters of the services, and
+ * `npm run orderflow -- dlq list | redrive` (also `npm run dlq -- …`): the dead letters of the services, and
  * putting them back on their source topic once the cause is fixed. Endpoints
  * come from the stack's config, the same a service gets from `stack exec`.
  * Exit codes: 0 done, 1 refused or failed, 2 usage.
  */
-const usage = `usage: npm run dlq -- <command>
+const usageOf = (cmd: string) => `usage: ${cmd} <command>
   list [--service S] [--json]                          every dead letter, and whether it was redriven
   redrive --service S (--id EVENT_ID | --offset N | --all)
                                                        put dead letters back on their source topic, each at most once
 services: ${serviceNames.join(', ')}; \`<command> --help\` for more`;
 
-const listUsage = `usage: npm run dlq -- list [--service S] [--json]
+const listUsageOf = (cmd: string) => `usage: ${cmd} list [--service S] [--json]
   Reads <service>.dlq from its beginning to its current end (every service's
   without --service) and prints each dead letter: its offset, event id and type,
   where it was consumed from, key, code, reason, attempts, when it failed, and
   whether and when it was redriven. --json prints the same as a JSON array.`;
 
-const redriveUsage = `usage: npm run dlq -- redrive --service S (--id EVENT_ID | --offset N | --all)
+const redriveUsageOf = (cmd: string) => `usage: ${cmd} redrive --service S (--id EVENT_ID | --offset N | --all)
   Puts dead letters of <service>.dlq back on the topic each was consumed from,
   with its original key, value and headers (plus dlq.redriven.from), and
   records each in the service's database so it is never redriven twice.
@@ -48,8 +57,6 @@ const deadLetterTopics: Record<ServiceName, string> = {
   email: Topics.emailDeadLetter,
 };
 
-class UsageError extends Error {}
-
 interface Listed {
   service: ServiceName;
   letter: DeadLetterRecord;
@@ -57,15 +64,18 @@ interface Listed {
   redrive: RedriveRecord | undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** `invokedAs`: how the user called it, for the usage text (`npm run dlq --` or `npm run orderflow -- dlq`). */
+export async function dlq(argv: string[], config: StackConfig, invokedAs = 'npm run dlq --'): Promise<number> {
   const [command, ...rest] = argv;
-  const config = loadStackConfig();
+  const usage = usageOf(invokedAs);
+  const listUsage = listUsageOf(invokedAs);
+  const redriveUsage = redriveUsageOf(invokedAs);
   try {
     switch (command) {
       case 'list':
-        return await list(config, rest);
+        return await list(config, rest, listUsage);
       case 'redrive':
-        return await redrive(config, rest);
+        return await redrive(config, rest, redriveUsage);
       case 'help':
       case '--help':
       case '-h':
@@ -81,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function list(config: StackConfig, argv: string[]): Promise<number> {
+async function list(config: StackConfig, argv: string[], listUsage: string): Promise<number> {
   const { values } = usageOnError(() =>
     parseArgs({ args: argv, strict: true, options: { service: { type: 'string' }, json: { type: 'boolean' }, help } }),
   );
@@ -94,7 +104,7 @@ async function list(config: StackConfig, argv: string[]): Promise<number> {
   return 0;
 }
 
-async function redrive(config: StackConfig, argv: string[]): Promise<number> {
+async function redrive(config: StackConfig, argv: string[], redriveUsage: string): Promise<number> {
   const { values } = usageOnError(() =>
     parseArgs({
       args: argv,
@@ -241,30 +251,8 @@ function table(listed: Listed[]): string {
     redrive ? redrive.redrivenAt : s.redrivenFrom ? `no (bounced from ${s.redrivenFrom})` : 'no',
     cut(s.reason ?? '-', 80),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return `${[header, ...rows].map(line).join('\n')}\n`;
+  return textTable(header, rows);
 }
-
-const help = { type: 'boolean' } as const;
-
-/** parseArgs throws on an unknown option or a missing value: that is a usage error (exit 2). */
-function usageOnError<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(message(error));
-  }
-}
-
-const printHelp = (text: string) => {
-  process.stdout.write(`${text}\n`);
-  return 0;
-};
 
 const serviceOf = (name: string): ServiceName => {
   if (!serviceNames.includes(name as ServiceName)) throw new UsageError(`unknown service '${name}'`);
@@ -279,15 +267,3 @@ const label = ({ summary: s }: Pick<Listed, 'summary'>) =>
 
 const redriveText = (r: RedriveRecord) =>
   `${r.redrivenAt} to ${r.to.topic}/${r.to.partition ?? '?'}/${r.to.offset ?? '?'}`;
-
-const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`dlq: ${message(error)}\n`);
-    process.exit(1);
-  },
-);

@@ -3,12 +3,14 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from '
 import type { Pool } from 'pg';
 import { createSafeProducer } from '../kafka/kafka.settings';
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff';
+import { type ConsumerObserver, ignoreObservations } from './consumer.observer';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { type Failure, describeError } from './error.classifier';
 import { decodeMessage } from './message.decoder';
 import { type BatchHandler, type ConsumerStats, type EventHandlers, UnitOfWork, type Where } from './unit-of-work';
 
 export type { BatchHandler, ConsumerStats, EventHandler, EventHandlers, HandlerContext } from './unit-of-work';
+export type { CommittedUnit, Consumed, ConsumerObserver } from './consumer.observer';
 
 export interface EventConsumerOptions {
   /** `<service>.<purpose>`, e.g. `payments.order-events`; also the inbox's key. */
@@ -48,8 +50,10 @@ export interface EventConsumerOptions {
    */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
-  /** Called after a batch's transaction committed and before its offsets are; for metrics and tests. */
+  /** Called after a batch's transaction committed and before its offsets are; for tests. */
   afterTransaction?: (events: readonly DomainEvent[]) => void | Promise<void>;
+  /** Told what the consumer does (units, handlers, retries, dead letters): metrics. */
+  observer?: ConsumerObserver;
 }
 
 /** A partition waiting out a transient failure. */
@@ -70,6 +74,8 @@ export interface ConsumerStatus {
   state: 'starting' | 'joined' | 'rejoining' | 'stopped';
   lastError?: string;
   blocked: BlockedPartition[];
+  /** Partition-seconds spent blocked since the consumer started, the waits still open included. */
+  blockedSeconds: number;
 }
 
 interface Blocked extends BlockedPartition {
@@ -105,6 +111,9 @@ export class EventConsumer {
   private readonly backoff: BackoffPolicy;
   private readonly maxRun: number;
   private readonly blocked = new Map<string, Blocked>();
+  private readonly observer: ConsumerObserver;
+  /** Blocked time of the waits that ended. */
+  private blockedMsEnded = 0;
   private state: ConsumerStatus['state'] = 'starting';
   private lastError: string | undefined;
   private stopping = false;
@@ -138,6 +147,7 @@ export class EventConsumer {
     this.producer = createSafeProducer(options.kafka);
     this.deadLetters = new DeadLetterPublisher(this.producer, options.deadLetterTopic);
     this.backoff = options.backoff ?? defaultBackoff;
+    this.observer = options.observer ?? ignoreObservations;
     this.maxRun = options.maxEventsPerTransaction ?? 500;
     this.unit = new UnitOfWork({
       groupId: options.groupId,
@@ -147,6 +157,7 @@ export class EventConsumer {
       maxEventsPerTransaction: this.maxRun,
       afterTransaction: options.afterTransaction,
       stats: this.stats,
+      observer: this.observer,
       deadLetter: (item, failure, attempts) => this.deadLetter(item.message, item.where, failure, attempts),
     });
   }
@@ -163,7 +174,15 @@ export class EventConsumer {
 
   status(): ConsumerStatus {
     const blocked = [...this.blocked.values()].map(({ timer: _timer, ...partition }) => partition);
-    return { groupId: this.options.groupId, state: this.state, lastError: this.lastError, blocked };
+    const now = Date.now();
+    const open = blocked.reduce((ms, b) => ms + now - Date.parse(b.since), 0);
+    return {
+      groupId: this.options.groupId,
+      state: this.state,
+      lastError: this.lastError,
+      blocked,
+      blockedSeconds: (this.blockedMsEnded + open) / 1000,
+    };
   }
 
   /**
@@ -243,6 +262,7 @@ export class EventConsumer {
         const failure = { transient: false, code: decoded.code, reason: decoded.reason };
         await this.deadLetter(message, where, failure, 1);
         this.stats.deadLettered += 1;
+        this.observer.deadLettered(where.topic, failure.code);
         await commit(message.offset);
       }
       await flushRun();
@@ -269,7 +289,10 @@ export class EventConsumer {
   }
 
   private unblock(key: string): void {
-    clearTimeout(this.blocked.get(key)?.timer);
+    const blocked = this.blocked.get(key);
+    if (!blocked) return;
+    clearTimeout(blocked.timer);
+    this.blockedMsEnded += Date.now() - Date.parse(blocked.since);
     this.blocked.delete(key);
   }
 

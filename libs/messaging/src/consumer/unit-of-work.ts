@@ -1,8 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import type { DomainEvent, EventOf, EventType } from '@orderflow/events';
 import type { KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/transaction';
 import { claimEvents } from '../inbox/inbox';
+import type { ConsumerObserver } from './consumer.observer';
 import { type Failure, classifyFailure } from './error.classifier';
 
 export interface HandlerContext {
@@ -67,6 +69,7 @@ export interface UnitOfWorkOptions {
   deadLetter: (item: UnitItem, failure: Failure, attempts: number) => Promise<void>;
   afterTransaction?: (events: readonly DomainEvent[]) => void | Promise<void>;
   stats: ConsumerStats;
+  observer: ConsumerObserver;
 }
 
 interface QueuedRun {
@@ -146,11 +149,13 @@ export class UnitOfWork {
       const failure = classifyFailure(error);
       if (failure.transient) {
         this.options.stats.retries += 1;
+        this.options.observer.retried(items[0]!.where.topic);
         return { done: 0, blocked: failure };
       }
       if (items.length === 1) {
         await this.options.deadLetter(items[0]!, failure, attempts);
         this.options.stats.deadLettered += 1;
+        this.options.observer.deadLettered(items[0]!.where.topic, failure.code);
         return { done: 1 };
       }
     }
@@ -165,13 +170,14 @@ export class UnitOfWork {
   }
 
   private async applyInTransaction(items: UnitItem[]): Promise<void> {
-    const { stats, groupId, handlers, batchHandler } = this.options;
+    const { stats, groupId, handlers, batchHandler, observer } = this.options;
     const handled = items.filter((item) => this.handles(item.event.type));
     // Events this consumer does not handle need no inbox row: no transaction at all.
     if (handled.length === 0) {
       stats.skipped += items.length;
       return;
     }
+    const began = performance.now();
     const result = await inTransaction(this.options.pool, async (tx) => {
       const claimed = await claimEvents(
         tx,
@@ -179,24 +185,37 @@ export class UnitOfWork {
         handled.map((item) => item.event.eventId),
       );
       // `claimed` also guards against one event twice in the same batch.
-      const fresh = handled.filter((item) => claimed.delete(item.event.eventId));
+      const fresh: UnitItem[] = [];
+      const duplicates: UnitItem[] = [];
+      for (const item of handled) (claimed.delete(item.event.eventId) ? fresh : duplicates).push(item);
       if (batchHandler) {
-        if (fresh.length > 0)
+        if (fresh.length > 0) {
+          const started = performance.now();
           await batchHandler.handle(
             fresh.map((item) => item.event),
             { tx },
           );
+          const share = (performance.now() - started) / 1000 / fresh.length;
+          for (const item of fresh) observer.eventHandled(item.where.topic, share);
+        }
       } else {
         for (const { event, message, where } of fresh) {
           const handler = handlers![event.type] as EventHandler<typeof event.type>;
+          const started = performance.now();
           await handler(event as never, { tx, ...where, offset: message.offset });
+          observer.eventHandled(where.topic, (performance.now() - started) / 1000);
         }
       }
-      return { processed: fresh.length, duplicates: handled.length - fresh.length };
+      return { fresh, duplicates };
     });
-    stats.processed += result.processed;
-    stats.duplicates += result.duplicates;
+    stats.processed += result.fresh.length;
+    stats.duplicates += result.duplicates.length;
     stats.skipped += items.length - handled.length;
+    observer.unitCommitted({
+      seconds: (performance.now() - began) / 1000,
+      processed: result.fresh.map((item) => item.where),
+      duplicates: result.duplicates.map((item) => item.where),
+    });
     await this.options.afterTransaction?.(items.map((item) => item.event));
   }
 }

@@ -15,10 +15,16 @@
  * DATABASE_URL (the orders database) and KAFKA_BROKERS; `npm run replay -- …`
  * sets them from the stack.
  */
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseEvent, Topics } from '@orderflow/events';
-import { inTransaction } from '@orderflow/messaging';
+import {
+  type PartitionRange,
+  type ReadStart,
+  inTransaction,
+  partitionOfKey,
+  partitionRanges,
+  readRanges,
+} from '@orderflow/messaging';
 import { ServiceEnv, loadServiceConfig } from '@orderflow/platform';
 import { SingleBar } from 'cli-progress';
 import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
@@ -27,7 +33,7 @@ import { type OrderEvent, fold, isOrderEvent } from '../domain/order';
 import { ORDER_VIEW_TABLE, projectEvents } from './order-view.projection';
 import { OrderViewRebuild, REBUILD_TABLE } from './order-view.rebuild';
 
-export type Start = { kind: 'beginning' } | { kind: 'offset'; offset: bigint } | { kind: 'timestamp'; at: Date };
+export type Start = ReadStart;
 
 const ReplayEnv = ServiceEnv.pick({ DATABASE_URL: true, KAFKA_BROKERS: true });
 
@@ -46,7 +52,7 @@ export async function replayReadModel(
   topic: string = Topics.ordersEvents,
 ): Promise<ReplayResult> {
   const started = performance.now();
-  const range = await partitionRange(kafka, topic, start);
+  const range = await partitionRanges(kafka, topic, start);
   const total = range.reduce((sum, p) => sum + Number(p.end - p.from), 0);
   let done = 0;
   let skipped = 0;
@@ -98,7 +104,7 @@ export async function replayOrder(kafka: Kafka, orderId: string) {
   const ends = await admin.fetchTopicOffsets(Topics.ordersEvents);
   await admin.disconnect();
   // The broker's default partitioner (murmur2 of the key), which Debezium's producer uses.
-  const partition = murmur2Partition(orderId, metadata?.partitions.length ?? 1);
+  const partition = partitionOfKey(orderId, metadata?.partitions.length ?? 1);
   const end = BigInt(ends.find((e) => e.partition === partition)?.high ?? '0');
   const low = BigInt(ends.find((e) => e.partition === partition)?.low ?? '0');
   const events: OrderEvent[] = [];
@@ -106,35 +112,6 @@ export async function replayOrder(kafka: Kafka, orderId: string) {
     events.push(...decodeOrderEvents(messages.filter((m) => m.key?.toString() === orderId)));
   });
   return fold(events);
-}
-
-export interface PartitionRange {
-  partition: number;
-  from: bigint;
-  end: bigint;
-}
-
-export async function partitionRange(kafka: Kafka, topic: string, start: Start): Promise<PartitionRange[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const byTime =
-      start.kind === 'timestamp' ? await admin.fetchTopicOffsetsByTimestamp(topic, start.at.getTime()) : [];
-    return ends.map(({ partition, low, high }) => {
-      const end = BigInt(high);
-      const from =
-        start.kind === 'beginning'
-          ? BigInt(low)
-          : start.kind === 'offset'
-            ? start.offset
-            : BigInt(byTime.find((t) => t.partition === partition)?.offset ?? high);
-      const clamped = from < BigInt(low) ? BigInt(low) : from > end ? end : from;
-      return { partition, from: clamped, end };
-    });
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** From where `previous` ended up to each partition's end now. */
@@ -153,53 +130,13 @@ async function rangeAfter(kafka: Kafka, topic: string, previous: PartitionRange[
   }
 }
 
-/** Reads each partition from `from` up to (not including) `end`, a batch at a time, then stops. */
-export async function readRange(
+/** Reads each partition's range, a batch at a time, through a throwaway `orders.replay.*` group. */
+const readRange = (
   kafka: Kafka,
   topic: string,
   range: PartitionRange[],
   onBatch: (messages: KafkaMessage[]) => Promise<void>,
-): Promise<void> {
-  const pending = new Map(range.filter((p) => p.from < p.end).map((p) => [p.partition, p]));
-  if (pending.size === 0) return;
-  const consumer = kafka.consumer({
-    groupId: `orders.replay.${randomUUID()}`,
-    // kafkajs copies each fetch response into one buffer before decoding it;
-    // responses of tens of MiB made that copy (fresh pages every time) and its
-    // GC a large share of the replay's one thread in a CPU profile.
-    maxBytesPerPartition: 2 * 1024 * 1024,
-    maxBytes: 8 * 1024 * 1024,
-    maxWaitTimeInMs: 100,
-  });
-  await consumer.connect();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-      void consumer.subscribe({ topic }).then(async () => {
-        await consumer.run({
-          autoCommit: false,
-          partitionsConsumedConcurrently: 3,
-          eachBatch: async ({ batch }) => {
-            const target = pending.get(batch.partition);
-            if (!target) return;
-            const wanted = batch.messages.filter((m) => BigInt(m.offset) < target.end);
-            if (wanted.length > 0) await onBatch(wanted);
-            const last = batch.messages[batch.messages.length - 1];
-            if (last && BigInt(last.offset) + 1n >= target.end) {
-              pending.delete(batch.partition);
-              if (pending.size === 0) resolve();
-            }
-          },
-        });
-        for (const p of pending.values()) {
-          consumer.seek({ topic, partition: p.partition, offset: p.from.toString() });
-        }
-      }, reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-}
+) => readRanges(kafka, topic, range, onBatch, { groupPrefix: 'orders.replay' });
 
 /** Messages that are not order events (a bad message the live consumer dead-lettered) are skipped. */
 function decodeOrderEvents(messages: KafkaMessage[]): OrderEvent[] {
@@ -213,13 +150,6 @@ function decodeOrderEvents(messages: KafkaMessage[]): OrderEvent[] {
     }
   }
   return events;
-}
-
-function murmur2Partition(key: string, partitions: number): number {
-  // kafkajs ships the Java client's murmur2; it exports no path to it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: string) => number;
-  return (murmur2(key) & 0x7fffffff) % partitions;
 }
 
 function parseArgs(argv: string[]): { start: Start; orderId?: string } {

@@ -1,0 +1,147 @@
+import type { Admin, Kafka } from 'kafkajs';
+import { describeError } from '../consumer/error.classifier';
+import { type EndOffsetSample, keepRecent, oldestUnconsumedSeconds } from './lag.estimate';
+
+export interface PartitionLag {
+  group: string;
+  topic: string;
+  partition: number;
+  /** The next offset the group reads (its committed offset; the log start if it never committed). */
+  committed: number;
+  /** The log end offset. */
+  end: number;
+  /** Messages written and not yet consumed by the group. */
+  messages: number;
+  /** How long the oldest of them has waited (estimated from the history of the end offset; see lag.estimate.ts). */
+  seconds: number;
+}
+
+export interface ConsumerLagMonitorOptions {
+  /** Which consumer groups to watch: those whose id starts with one of these (e.g. `payments.`). */
+  groupPrefixes: readonly string[];
+  /** The topics to look at; a group that never committed on one of them has no lag there. */
+  topics: readonly string[];
+  /** How often to read the offsets. */
+  intervalMs: number;
+  /** How much end-offset history to keep per partition for the lag in time. */
+  historyMs?: number;
+}
+
+/**
+ * Every few seconds, reads each watched group's committed offsets and the log
+ * end offsets of the topics it has committed on, from the broker (the group's own
+ * members need not be running: a stopped service's lag keeps rising here).
+ * `current()` is the last reading; a failed reading keeps the previous one and
+ * says why in `lastError`.
+ */
+export class ConsumerLagMonitor {
+  private readonly admin: Admin;
+  private readonly history = new Map<string, EndOffsetSample[]>();
+  private readonly historyMs: number;
+  private reading: PartitionLag[] = [];
+  private connected = false;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  lastError: string | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: ConsumerLagMonitorOptions,
+  ) {
+    this.admin = kafka.admin();
+    this.historyMs = options.historyMs ?? 15 * 60_000;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.inFlight ??= this.refresh()
+        .then(() => undefined)
+        .finally(() => (this.inFlight = undefined));
+    };
+    tick();
+    this.timer = setInterval(tick, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+    if (this.connected) await this.admin.disconnect().catch(() => undefined);
+    this.connected = false;
+  }
+
+  current(): readonly PartitionLag[] {
+    return this.reading;
+  }
+
+  /** Reads the offsets now; resolves with the new reading (or the previous one if the broker could not be read). */
+  async refresh(): Promise<readonly PartitionLag[]> {
+    try {
+      if (!this.connected) {
+        await this.admin.connect();
+        this.connected = true;
+      }
+      this.reading = await this.read(Date.now());
+      this.lastError = undefined;
+    } catch (error) {
+      this.lastError = describeError(error);
+    }
+    return this.reading;
+  }
+
+  private async read(now: number): Promise<PartitionLag[]> {
+    const { groups } = await this.admin.listGroups();
+    const watched = groups
+      // A group that only ever had offsets committed for it (by an admin tool) has no protocol type.
+      .filter(
+        (g) =>
+          ['consumer', ''].includes(g.protocolType) && this.options.groupPrefixes.some((p) => g.groupId.startsWith(p)),
+      )
+      .map((g) => g.groupId)
+      .sort();
+    const commits = await Promise.all(
+      watched.map(async (group) => ({
+        group,
+        topics: (await this.admin.fetchOffsets({ groupId: group, topics: [...this.options.topics] })).filter((t) =>
+          t.partitions.some((p) => Number(p.offset) >= 0),
+        ),
+      })),
+    );
+    const topics = [...new Set(commits.flatMap((c) => c.topics.map((t) => t.topic)))].sort();
+    const ends = new Map<string, { end: number; start: number }>();
+    for (const topic of topics) {
+      for (const p of await this.admin.fetchTopicOffsets(topic)) {
+        const key = `${topic}/${p.partition}`;
+        const end = Number(p.high);
+        ends.set(key, { end, start: Number(p.low) });
+        let history = this.history.get(key);
+        if (!history) this.history.set(key, (history = []));
+        keepRecent(history, { at: now, end }, this.historyMs, 512);
+      }
+    }
+    const lags: PartitionLag[] = [];
+    for (const { group, topics: committedTopics } of commits) {
+      for (const { topic, partitions } of committedTopics) {
+        for (const { partition, offset } of partitions) {
+          const log = ends.get(`${topic}/${partition}`);
+          if (!log) continue;
+          const committed = Number(offset) >= 0 ? Number(offset) : log.start;
+          const messages = Math.max(0, log.end - committed);
+          const history = this.history.get(`${topic}/${partition}`) ?? [];
+          lags.push({
+            group,
+            topic,
+            partition,
+            committed,
+            end: log.end,
+            messages,
+            seconds: messages === 0 ? 0 : oldestUnconsumedSeconds(history, committed, now),
+          });
+        }
+      }
+    }
+    return lags;
+  }
+}
