@@ -3,7 +3,8 @@ import { connectReady, startConnect } from './components/connect.component';
 import { ensureJvmArtifacts } from './components/jvm.artifacts';
 import { kafkaNodeReady, kafkaReady, startKafka } from './components/kafka.component';
 import { postgresReady, startPostgres, stopPostgres } from './components/postgres.component';
-import { instanceReady, recordedInstances, startService } from './components/service.component';
+import { assertPrometheusInstalled, prometheusReady, startPrometheus } from './components/prometheus.component';
+import { instanceIndexes, instanceReady, recordedInstances, startService } from './components/service.component';
 import { smtpReady, startSmtp } from './components/smtp.component';
 import { ProcessRegistry, isAlive } from './process/process.registry';
 import { connectorDeclarations, connectorState, registerConnectors } from './provision/connectors.provision';
@@ -20,10 +21,14 @@ export interface UpOptions {
 
 /**
  * Brings the whole native stack up, in dependency order, each step idempotent:
- * a second `up` on a running stack only checks it.
+ * a second `up` on a running stack only checks it. Prometheus comes last, when
+ * asked for (`--with observability`) or already part of the stack (started by
+ * an earlier `up` and not stopped by `down`), so it sees every instance.
  */
 export async function stackUp(config: StackConfig, log: Log, options: UpOptions = {}): Promise<void> {
   const registry = new ProcessRegistry(config.dataDir);
+  const observability = config.observability || registry.recorded('prometheus') !== undefined;
+  if (observability) assertPrometheusInstalled(); // before anything starts
   const timed = async (what: string, step: () => Promise<unknown>) => {
     const started = Date.now();
     await step();
@@ -38,6 +43,7 @@ export async function stackUp(config: StackConfig, log: Log, options: UpOptions 
   if (options.services ?? true) {
     for (const name of serviceNames) await timed(`service ${name}`, () => startService(config, registry, name));
   }
+  if (observability) await timed('prometheus', () => startPrometheus(config, registry));
 }
 
 /**
@@ -59,6 +65,7 @@ export async function provision(
 /** Stops, in reverse order, exactly the processes `up` recorded. */
 export async function stackDown(config: StackConfig, log: Log): Promise<void> {
   const registry = new ProcessRegistry(config.dataDir);
+  await registry.stop('prometheus');
   for (const name of [...serviceNames].reverse()) {
     for (const instance of recordedInstances(registry, name)) await registry.stop(instance.name);
   }
@@ -134,11 +141,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
   for (const name of serviceNames) {
     // What runs (recorded instances, whatever scale started them) and what the config asks for.
     const base = config.services[name];
-    const indexes = new Set([
-      ...base.instances.map((i) => i.index),
-      ...recordedInstances(registry, name).map((i) => i.index),
-    ]);
-    const sorted = [...indexes].sort((a, b) => a - b);
+    const sorted = instanceIndexes(config, registry, name);
     const probed: ComponentStatus[] = [];
     for (const index of sorted) {
       const url = `http://${config.host}:${instancePort(base.port, index)}`;
@@ -152,6 +155,10 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
         : 'stopped';
     // The first instance's fields, as a one-instance stack always showed them, plus every instance.
     components[name] = { ...probed[0]!, state, instances };
+  }
+  // Only in a stack that has it: without observability, status reads as it always did.
+  if (registry.recorded('prometheus')) {
+    components.prometheus = await probe('prometheus', config.prometheus.url, () => prometheusReady(config));
   }
   return { healthy: Object.values(components).every((c) => c.state === 'running'), components };
 }

@@ -23,6 +23,7 @@ interface ComposeService {
   command?: string | string[];
   environment?: Record<string, string | number | null>;
   ports?: (string | { published: number | string; target: number; host_ip?: string })[];
+  volumes?: (string | { type?: string; source: string; target: string; read_only?: boolean })[];
   deploy?: { replicas?: number };
 }
 
@@ -70,6 +71,14 @@ function published(service: ComposeService): { ip: string | undefined; port: num
 const commandOf = (service: ComposeService): string[] =>
   typeof service.command === 'string' ? service.command.split(/\s+/).filter(Boolean) : (service.command ?? []);
 
+/** Host path and container path of each bind mount, short or long syntax. */
+const mountsOf = (service: ComposeService): { source: string; target: string }[] =>
+  (service.volumes ?? []).map((v) => {
+    if (typeof v !== 'string') return { source: v.source, target: v.target };
+    const [source, target] = v.split(':');
+    return { source: source!, target: target! };
+  });
+
 const envOf = (service: ComposeService): Record<string, string> =>
   Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v ?? '')]));
 
@@ -90,8 +99,10 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         'connect',
+        'grafana',
         'kafka',
         'postgres',
+        'prometheus',
         'provision',
         'smtp',
         ...serviceNames,
@@ -119,6 +130,8 @@ describe('docker-compose.yml', () => {
       connect: [defaults.connect.port],
       smtp: [defaults.smtp.port, defaults.smtp.uiPort],
       provision: [],
+      prometheus: [defaults.prometheus.port],
+      grafana: [13000],
       ...Object.fromEntries(serviceNames.map((n) => [`${n}-replica`, []])),
       ...Object.fromEntries(serviceNames.map((n) => [n, [defaults.services[n].port]])),
     };
@@ -218,5 +231,54 @@ describe('docker-compose.yml', () => {
       }).toEqual({ name, DATABASE_URL, KAFKA_BROKERS, SMTP_URL });
       expect(commandOf(service(name))).toEqual(['node', `services/${name}/dist/main.js`]);
     }
+  });
+
+  it('runs Prometheus on the repository’s alert rules and a config that scrapes every service', () => {
+    const prometheus = service('prometheus');
+    const mounts = mountsOf(prometheus);
+    const observability = path.join(repoRoot, 'infra', 'observability');
+    const mounted = mounts.find((m) => m.source === observability);
+    expect(mounted).toBeDefined();
+    const configArg = commandOf(prometheus).find((a) => a.startsWith('--config.file='));
+    const configFile = configArg?.slice('--config.file='.length) ?? '';
+    expect(configFile.startsWith(`${mounted!.target}/`)).toBe(true);
+    const hostConfig = path.join(observability, configFile.slice(mounted!.target.length + 1));
+    expect(existsSync(hostConfig)).toBe(true);
+    const parsed = parse(readFileSync(hostConfig, 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; static_configs?: { targets: string[] }[] }[];
+    };
+    // Relative to the config file, so the same path holds in the container and in the repository.
+    for (const rules of parsed.rule_files) expect(existsSync(path.resolve(path.dirname(hostConfig), rules))).toBe(true);
+    for (const name of serviceNames) {
+      const job = parsed.scrape_configs.find((j) => j.job_name === name);
+      expect({ name, targets: job?.static_configs?.flatMap((c) => c.targets) }).toEqual({
+        name,
+        targets: [`${name}:${envOf(service(name)).PORT}`],
+      });
+    }
+  });
+
+  it('runs Grafana, open to anonymous viewers, provisioned from files in the repository', () => {
+    const grafana = service('grafana');
+    expect(envOf(grafana).GF_AUTH_ANONYMOUS_ENABLED).toBe('true');
+    expect(envOf(grafana).GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
+    const mounts = mountsOf(grafana);
+    expect(mounts.map((m) => m.target)).toEqual(
+      expect.arrayContaining(['/etc/grafana/provisioning/datasources', '/etc/grafana/provisioning/dashboards']),
+    );
+    for (const { source } of mounts) expect({ source, exists: existsSync(source) }).toEqual({ source, exists: true });
+    const dashboards = mounts.find((m) => m.source.endsWith(path.join('grafana', 'dashboards')));
+    expect(existsSync(path.join(dashboards!.source, 'orderflow.json'))).toBe(true);
+    // The provider reads the folder where it is mounted; the data source is compose's Prometheus.
+    const provisioning = path.join(repoRoot, 'infra', 'observability', 'grafana', 'provisioning');
+    const provider = parse(readFileSync(path.join(provisioning, 'dashboards', 'orderflow.yml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
+    expect(provider.providers[0]?.options.path).toBe(dashboards!.target);
+    const datasources = parse(readFileSync(path.join(provisioning, 'datasources', 'prometheus.yml'), 'utf8')) as {
+      datasources: { url: string }[];
+    };
+    expect(datasources.datasources[0]?.url).toBe('http://prometheus:9090');
   });
 });

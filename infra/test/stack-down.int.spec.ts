@@ -3,12 +3,13 @@ import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import net from 'node:net';
 import path from 'node:path';
 import { loadStackConfig } from '../src/config/stack.config';
-import { isAlive, processesUnder } from '../src/process/process.registry';
+import { isAlive, processesUnder, waitFor } from '../src/process/process.registry';
 import { repoRoot, runStack, stackStatus } from '../../test/harness/stack.cli';
 
 /**
  * `stack up` in its largest shape — three Kafka brokers, three payments
- * instances — is healthy and shows every instance and node, and `stack down`
+ * instances, Prometheus — is healthy and shows every instance and node, every
+ * JVM serves its metrics and Prometheus scrapes every target, and `stack down`
  * stops every process it started and leaves nothing behind. Checked on a
  * second, throw-away stack (own data folder, own ports), so the stack the
  * other tests use is not disturbed. (Every other test runs on the default
@@ -20,7 +21,10 @@ const env: NodeJS.ProcessEnv = {
   ORDERFLOW_DATA_DIR: dataDir,
   ORDERFLOW_KAFKA_PORT: '29092',
   ORDERFLOW_KAFKA_CONTROLLER_PORT: '29093',
+  ORDERFLOW_KAFKA_METRICS_PORT: '27071',
   ORDERFLOW_CONNECT_PORT: '28083',
+  ORDERFLOW_CONNECT_METRICS_PORT: '27081',
+  ORDERFLOW_PROMETHEUS_PORT: '29090',
   ORDERFLOW_POSTGRES_PORT: '25432',
   ORDERFLOW_SMTP_PORT: '21025',
   ORDERFLOW_MAIL_UI_PORT: '21080',
@@ -30,13 +34,27 @@ const env: NodeJS.ProcessEnv = {
 };
 const config = loadStackConfig({ ...env, ORDERFLOW_KAFKA_BROKERS: '3', ORDERFLOW_SCALE_PAYMENTS: '3' });
 const ports = [
-  ...config.kafka.nodes.flatMap((n) => [n.port, n.controllerPort]),
+  ...config.kafka.nodes.flatMap((n) => [n.port, n.controllerPort, n.metricsPort]),
   config.connect.port,
+  config.connect.metricsPort,
+  config.prometheus.port,
   config.postgres.port,
   config.smtp.port,
   config.smtp.uiPort,
   ...Object.values(config.services).flatMap((s) => s.instances.map((i) => i.port)),
 ];
+
+const metrics = async (port: number) =>
+  (await fetch(`http://${config.host}:${port}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+
+/** Prometheus' scrape targets by job, each with its health. */
+async function scrapeTargets(): Promise<{ job: string; health: string }[]> {
+  const response = await fetch(`${config.prometheus.url}/api/v1/targets?state=active`);
+  const body = (await response.json()) as {
+    data: { activeTargets: { labels: { job: string }; health: string }[] };
+  };
+  return body.data.activeTargets.map((t) => ({ job: t.labels.job, health: t.health }));
+}
 
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -52,8 +70,8 @@ describe('stack down', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('comes up with three brokers and three payments instances, every component running, then stops every process it started: no pid alive, no process in its folder, no port open', async () => {
-    expect(runStack(['up', '--brokers', '3', '--scale', 'payments=3'], env).code).toBe(0);
+  it('comes up with three brokers, three payments instances and Prometheus, every component running, then stops every process it started: no pid alive, no process in its folder, no port open', async () => {
+    expect(runStack(['up', '--brokers', '3', '--scale', 'payments=3', '--with', 'observability'], env).code).toBe(0);
     const up = stackStatus(env);
     expect(up.healthy).toBe(true);
     expect(Object.keys(up.components).sort()).toEqual([
@@ -63,6 +81,7 @@ describe('stack down', () => {
       'orders',
       'payments',
       'postgres',
+      'prometheus',
       'smtp',
     ]);
     expect(Object.values(up.components).map((c) => c.state)).toEqual(Object.keys(up.components).map(() => 'running'));
@@ -105,6 +124,30 @@ describe('stack down', () => {
       email: config.postgres.databases.email.url,
     });
     expect(up.components.smtp?.ui).toBe(config.smtp.uiUrl);
+    // The JMX exporter on every node and on Connect, with the rules of infra/observability/jmx.
+    for (const node of config.kafka.nodes) {
+      expect(await metrics(node.metricsPort)).toMatch(/^kafka_server_replicamanager_underreplicatedpartitions \S+$/m);
+    }
+    expect(await metrics(config.connect.metricsPort)).toMatch(
+      /^kafka_connect_connector_status\{connector="orders-outbox",status="running"\} 1(\.0)?$/m,
+    );
+    // Prometheus scrapes one target per instance and node, all answering.
+    expect(up.components.prometheus?.endpoint).toBe(config.prometheus.url);
+    const expectedTargets = { orders: 1, payments: 3, email: 1, kafka: 3, connect: 1 };
+    await waitFor(
+      'every Prometheus target scraped and up',
+      async () => {
+        const targets = await scrapeTargets();
+        const answering = Object.fromEntries(
+          Object.keys(expectedTargets).map((job) => [
+            job,
+            targets.filter((t) => t.job === job && t.health === 'up').length,
+          ]),
+        );
+        return JSON.stringify(answering) === JSON.stringify(expectedTargets);
+      },
+      { timeoutMs: 30_000, intervalMs: 1_000 },
+    );
     const pids = [
       ...Object.values(up.components).map((c) => c.pid),
       ...((up.components.kafka?.nodes ?? []) as { pid?: number }[]).map((n) => n.pid),
@@ -120,8 +163,13 @@ describe('stack down', () => {
     const open = [];
     for (const port of ports) if (await listening(port)) open.push(port);
     expect(open).toEqual([]);
-    expect(Object.values(stackStatus(env).components).map((c) => c.state)).toEqual(
-      Object.keys(up.components).map(() => 'stopped'),
+    // Every component stopped; Prometheus, which `down` takes out of the stack, no longer listed.
+    const down = stackStatus(env).components;
+    expect(Object.keys(down).sort()).toEqual(
+      Object.keys(up.components)
+        .filter((n) => n !== 'prometheus')
+        .sort(),
     );
+    expect(Object.values(down).map((c) => c.state)).toEqual(Object.keys(down).map(() => 'stopped'));
   }, 240_000);
 });

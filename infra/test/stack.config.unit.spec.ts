@@ -26,6 +26,32 @@ describe('stack configuration', () => {
     expect([config.postgres.cdcHost, config.postgres.cdcPort]).toEqual(['postgres', 5432]);
   });
 
+  it('serves the JVMs’ metrics on loopback ports, each Kafka node on its own (+100 per node, like its other ports)', () => {
+    const config = loadStackConfig({ ORDERFLOW_KAFKA_BROKERS: '3' });
+    expect(config.kafka.nodes.map((n) => n.metricsPort)).toEqual([17071, 17171, 17271]);
+    expect(config.connect.metricsPort).toBe(17081);
+    expect(config.prometheus.url).toBe('http://127.0.0.1:19090');
+  });
+
+  it('takes the metrics and Prometheus ports from their ORDERFLOW_* overrides', () => {
+    const config = loadStackConfig({
+      ORDERFLOW_KAFKA_BROKERS: '3',
+      ORDERFLOW_KAFKA_METRICS_PORT: '27071',
+      ORDERFLOW_CONNECT_METRICS_PORT: '27081',
+      ORDERFLOW_PROMETHEUS_PORT: '29090',
+    });
+    expect(config.kafka.nodes.map((n) => n.metricsPort)).toEqual([27071, 27171, 27271]);
+    expect(config.connect.metricsPort).toBe(27081);
+    expect(config.prometheus.port).toBe(29090);
+  });
+
+  it('starts Prometheus only when asked (ORDERFLOW_OBSERVABILITY=1, or `--with observability`)', () => {
+    expect(loadStackConfig({}).observability).toBe(false);
+    expect(loadStackConfig({ ORDERFLOW_OBSERVABILITY: '1' }).observability).toBe(true);
+    expect(loadStackConfig({ ORDERFLOW_OBSERVABILITY: 'false' }).observability).toBe(false);
+    expect(() => loadStackConfig({ ORDERFLOW_OBSERVABILITY: 'yes' })).toThrow(/ORDERFLOW_OBSERVABILITY/);
+  });
+
   it('refuses a bad value and names the variable', () => {
     expect(() => loadStackConfig({ ORDERFLOW_KAFKA_PORT: 'ninety' })).toThrow(/ORDERFLOW_KAFKA_PORT/);
   });

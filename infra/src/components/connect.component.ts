@@ -3,11 +3,12 @@ import path from 'node:path';
 import type { StackConfig } from '../config/stack.config';
 import { type ProcessRegistry, waitFor } from '../process/process.registry';
 import { connectorEnvironment } from '../provision/connectors.provision';
-import { type JvmArtifacts, javaArgs } from './jvm.artifacts';
+import { type JvmArtifacts, javaArgs, jmxExporterAgent } from './jvm.artifacts';
 
 /**
  * Kafka Connect in distributed mode (its state lives in Kafka topics, as in
- * production), with the Debezium Postgres connector on the plugin path.
+ * production), with the Debezium Postgres connector on the plugin path and the
+ * JMX exporter agent serving connector status and Debezium's metrics.
  */
 export function connectWorkerProperties(config: StackConfig, pluginPath: string): string {
   return [
@@ -50,9 +51,14 @@ export async function startConnect(config: StackConfig, registry: ProcessRegistr
   registry.spawnDetached(
     'connect',
     'java',
-    javaArgs(config, config.connect.heap, jvm.kafkaClasspath, 'org.apache.kafka.connect.cli.ConnectDistributed', [
-      propsFile,
-    ]),
+    javaArgs(
+      config,
+      config.connect.heap,
+      jvm.kafkaClasspath,
+      'org.apache.kafka.connect.cli.ConnectDistributed',
+      [propsFile],
+      jmxExporterAgent(config, jvm, config.connect.metricsPort, 'connect.yml'),
+    ),
     { cwd: dir, env: { ...process.env, ...connectorEnvironment(config) } },
   );
   await waitFor('Kafka Connect REST API', () => connectReady(config), { timeoutMs: 90_000, intervalMs: 300 });

@@ -5,14 +5,15 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaNode, StackConfig } from '../config/stack.config';
 import { type ProcessRegistry, waitFor } from '../process/process.registry';
-import { type JvmArtifacts, javaArgs } from './jvm.artifacts';
+import { type JvmArtifacts, javaArgs, jmxExporterAgent } from './jvm.artifacts';
 
 /**
  * A KRaft node (broker and controller in one JVM) on loopback. One node by
  * default; with `--brokers 3`, three nodes that are each other's controller
  * quorum, and every topic — the internal ones included — with three replicas
  * and min.insync.replicas=2, so that losing one node loses nothing and stops
- * nothing (producers use acks=all).
+ * nothing (producers use acks=all). Each node serves Prometheus metrics
+ * through the JMX exporter agent on its metrics port.
  */
 export function kafkaServerProperties(config: StackConfig, node: KafkaNode, logDir: string): string {
   const { host } = config;
@@ -127,7 +128,14 @@ export async function startKafka(config: StackConfig, registry: ProcessRegistry,
     registry.spawnDetached(
       node.name,
       'java',
-      javaArgs(config, config.kafka.heap, jvm.kafkaClasspath, 'kafka.Kafka', [propsFile]),
+      javaArgs(
+        config,
+        config.kafka.heap,
+        jvm.kafkaClasspath,
+        'kafka.Kafka',
+        [propsFile],
+        jmxExporterAgent(config, jvm, node.metricsPort, 'kafka.yml'),
+      ),
       { cwd: dir },
     );
   }

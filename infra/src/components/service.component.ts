@@ -46,14 +46,19 @@ export async function startInstance(
   // its test) can tell the stack's processes from anything else on the machine.
   const cwd = path.join(config.dataDir, 'services', instance.name);
   mkdirSync(cwd, { recursive: true });
-  registry.spawnDetached(instance.name, process.execPath, ['--enable-source-maps', main], {
-    cwd,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      ...serviceEnvironment(config, instance.service, instance),
+  registry.spawnDetached(
+    instance.name,
+    process.execPath,
+    ['--enable-source-maps', '--disable-warning=TimeoutNegativeWarning', main],
+    {
+      cwd,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        ...serviceEnvironment(config, instance.service, instance),
+      },
     },
-  });
+  );
   await waitFor(`${instance.name} /health`, () => instanceReady(instance.url), { timeoutMs: 60_000 });
 }
 
@@ -65,6 +70,15 @@ export function recordedInstances(registry: ProcessRegistry, name: ServiceName):
     .filter(({ parsed }) => parsed?.service === name)
     .map(({ name: n, parsed }) => ({ name: n, index: parsed!.index }))
     .sort((a, b) => a.index - b.index);
+}
+
+/** The instances of a service the stack has: those the config asks for and those recorded (whatever scale started them). */
+export function instanceIndexes(config: StackConfig, registry: ProcessRegistry, name: ServiceName): number[] {
+  const indexes = new Set([
+    ...config.services[name].instances.map((i) => i.index),
+    ...recordedInstances(registry, name).map((i) => i.index),
+  ]);
+  return [...indexes].sort((a, b) => a - b);
 }
 
 /** Readiness: the database answers, every consumer has joined its group and none is blocked. */

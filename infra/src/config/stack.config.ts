@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   ORDERFLOW_CDC_PG_PORT: port.optional(),
   ORDERFLOW_KAFKA_PORT: port.default(19092),
   ORDERFLOW_KAFKA_CONTROLLER_PORT: port.default(19093),
+  /** The JMX exporter agent on each Kafka node (Prometheus' `kafka` job). */
+  ORDERFLOW_KAFKA_METRICS_PORT: port.default(17071),
   /** KRaft nodes (`stack up --brokers 3`): 1, or 3 with replication factor 3 and min.insync.replicas 2. */
   ORDERFLOW_KAFKA_BROKERS: z.coerce
     .number()
@@ -34,12 +36,21 @@ const EnvSchema = z.object({
     .refine((n) => n === 1 || n === 3, 'must be 1 or 3')
     .default(1),
   ORDERFLOW_CONNECT_PORT: port.default(18083),
+  /** The JMX exporter agent on Connect (Prometheus' `connect` job). */
+  ORDERFLOW_CONNECT_METRICS_PORT: port.default(17081),
   ORDERFLOW_POSTGRES_PORT: port.default(15432),
   ORDERFLOW_SMTP_PORT: port.default(11025),
   ORDERFLOW_MAIL_UI_PORT: port.default(11080),
   ORDERFLOW_ORDERS_PORT: port.default(13001),
   ORDERFLOW_PAYMENTS_PORT: port.default(13002),
   ORDERFLOW_EMAIL_PORT: port.default(13003),
+  /** Prometheus, started by `stack up --with observability`. */
+  ORDERFLOW_PROMETHEUS_PORT: port.default(19090),
+  /** `1` (or `true`): `stack up` starts Prometheus too, as `--with observability` does. */
+  ORDERFLOW_OBSERVABILITY: z
+    .enum(['0', '1', 'false', 'true'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
   /** Instances per service (`stack up --scale payments=3`): all in the service's consumer groups, each on its own port. */
   ORDERFLOW_SCALE_ORDERS: z.coerce.number().int().min(1).max(9).default(1),
   ORDERFLOW_SCALE_PAYMENTS: z.coerce.number().int().min(1).max(9).default(1),
@@ -96,6 +107,8 @@ export interface KafkaNode {
   name: string;
   port: number;
   controllerPort: number;
+  /** Its JMX exporter agent's /metrics. */
+  metricsPort: number;
   address: string;
 }
 
@@ -107,6 +120,8 @@ export interface StackConfig {
   kafka: {
     port: number;
     controllerPort: number;
+    /** The first node's metrics port (node n: + 100·(n−1)). */
+    metricsPort: number;
     /** The first node's address: enough for a client to find the others. */
     bootstrap: string;
     /** Every node's address, for the services and Connect (so none depends on one node being up). */
@@ -117,7 +132,7 @@ export interface StackConfig {
     minInsyncReplicas: number;
     heap: string;
   };
-  connect: { port: number; url: string; heap: string };
+  connect: { port: number; url: string; heap: string; metricsPort: number };
   postgres: {
     port: number;
     /** Postgres as the Connect worker reaches it, for the connectors' ${env:ORDERFLOW_CDC_PG_*}. */
@@ -132,6 +147,9 @@ export interface StackConfig {
   };
   smtp: { port: number; url: string; uiPort: number; uiUrl: string };
   services: Record<ServiceName, { port: number; url: string; instances: ServiceInstance[] }>;
+  prometheus: { port: number; url: string };
+  /** Whether `stack up` starts Prometheus (`--with observability`). */
+  observability: boolean;
 }
 
 /**
@@ -186,6 +204,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     name: i === 0 ? 'kafka' : `kafka-${i + 1}`,
     port: e.ORDERFLOW_KAFKA_PORT + 100 * i,
     controllerPort: e.ORDERFLOW_KAFKA_CONTROLLER_PORT + 100 * i,
+    metricsPort: e.ORDERFLOW_KAFKA_METRICS_PORT + 100 * i,
     address: `${kafkaHost}:${e.ORDERFLOW_KAFKA_PORT + 100 * i}`,
   }));
   const instanceOf = (name: ServiceName, base: number, index: number): ServiceInstance => {
@@ -206,6 +225,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     kafka: {
       port: e.ORDERFLOW_KAFKA_PORT,
       controllerPort: e.ORDERFLOW_KAFKA_CONTROLLER_PORT,
+      metricsPort: e.ORDERFLOW_KAFKA_METRICS_PORT,
       bootstrap: `${kafkaHost}:${e.ORDERFLOW_KAFKA_PORT}`,
       brokers: kafkaNodes.map((n) => n.address),
       nodes: kafkaNodes,
@@ -217,6 +237,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       port: e.ORDERFLOW_CONNECT_PORT,
       url: `http://${connectHost}:${e.ORDERFLOW_CONNECT_PORT}`,
       heap: e.ORDERFLOW_JVM_HEAP,
+      metricsPort: e.ORDERFLOW_CONNECT_METRICS_PORT,
     },
     postgres: {
       port: e.ORDERFLOW_POSTGRES_PORT,
@@ -240,5 +261,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       payments: service('payments', e.ORDERFLOW_PAYMENTS_PORT, e.ORDERFLOW_SCALE_PAYMENTS),
       email: service('email', e.ORDERFLOW_EMAIL_PORT, e.ORDERFLOW_SCALE_EMAIL),
     },
+    prometheus: { port: e.ORDERFLOW_PROMETHEUS_PORT, url: `http://${host}:${e.ORDERFLOW_PROMETHEUS_PORT}` },
+    observability: e.ORDERFLOW_OBSERVABILITY,
   };
 }

@@ -6,7 +6,7 @@ import { Topics, type TopicName } from '@orderflow/events';
  * subscribes: a kafkajs subscribe to a topic that does not exist yet fails.
  */
 export interface TopicDeclaration {
-  name: TopicName;
+  name: TopicName | HeartbeatTopic;
   partitions: number;
   replicationFactor: number;
   configs: Record<string, string>;
@@ -23,6 +23,21 @@ const keptForever = {
 };
 const PARTITIONS = 6;
 
+/**
+ * Debezium's heartbeat topics, one per connector (`__debezium-heartbeat.<topic.prefix>`,
+ * infra/connectors). A heartbeat every few seconds lets a connector whose
+ * database is idle confirm its WAL position anyway: without it the slot's
+ * confirmed position stays at the last event's, Postgres keeps the WAL written
+ * since (every database's, the cluster shares it) and the last outbox rows read
+ * as not relayed (the outbox backlog). Only Connect reads them: kept an hour.
+ */
+type HeartbeatTopic = `__debezium-heartbeat.cdc.${'orders' | 'payments' | 'email'}`;
+const heartbeatTopics: HeartbeatTopic[] = [
+  '__debezium-heartbeat.cdc.orders',
+  '__debezium-heartbeat.cdc.payments',
+  '__debezium-heartbeat.cdc.email',
+];
+
 export const topicDeclarations: readonly TopicDeclaration[] = [
   { name: Topics.ordersEvents, partitions: PARTITIONS, replicationFactor: 1, configs: keptForever },
   { name: Topics.paymentsEvents, partitions: PARTITIONS, replicationFactor: 1, configs: keptForever },
@@ -38,6 +53,12 @@ export const topicDeclarations: readonly TopicDeclaration[] = [
   { name: Topics.ordersDeadLetter, partitions: 1, replicationFactor: 1, configs: keptForever },
   { name: Topics.paymentsDeadLetter, partitions: 1, replicationFactor: 1, configs: keptForever },
   { name: Topics.emailDeadLetter, partitions: 1, replicationFactor: 1, configs: keptForever },
+  ...heartbeatTopics.map((name) => ({
+    name,
+    partitions: 1,
+    replicationFactor: 1,
+    configs: { 'cleanup.policy': 'delete', 'retention.ms': String(60 * 60_000) },
+  })),
 ];
 
 /**

@@ -111,8 +111,7 @@ describe('outbox backlog', () => {
   const slot = `outbox_backlog_${process.pid}`;
   let db: FreshDatabase;
   const backlog = () => readOutboxBacklog(db.pool, slot);
-  const confirmEverything = () =>
-    db.pool.query('SELECT pg_replication_slot_advance($1, pg_current_wal_lsn())', [slot]);
+  const confirmEverything = () => db.pool.query('SELECT pg_replication_slot_advance($1, pg_current_wal_lsn())', [slot]);
 
   beforeAll(async () => {
     db = await freshDatabase('outbox_backlog_test', 'orders');
