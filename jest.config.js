@@ -10,6 +10,7 @@ const base = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
   moduleNameMapper: { '^@orderflow/(.*)$': '<rootDir>/libs/$1/src' },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/', '/.cache/'],
+  setupFiles: ['<rootDir>/test/harness/nest-log-levels.ts'],
 };
 
 const withStack = {

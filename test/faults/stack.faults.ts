@@ -7,6 +7,7 @@ import { startKafka } from '../../infra/src/components/kafka.component';
 import { startPostgres, stopPostgres } from '../../infra/src/components/postgres.component';
 import { startService } from '../../infra/src/components/service.component';
 import { startSmtp } from '../../infra/src/components/smtp.component';
+import { restartServiceWith } from '../support/service.restart';
 import { ProcessRegistry, isAlive, sleep, waitFor } from '../../infra/src/process/process.registry';
 import { connectorDeclarations, connectorState } from '../../infra/src/provision/connectors.provision';
 
@@ -63,17 +64,7 @@ export class StackFaults {
 
   /** Stops the service gracefully and starts it again with `env` added to its environment. */
   async restartServiceWith(name: ServiceName, env: Record<string, string>): Promise<void> {
-    await this.registry.stop(name);
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    try {
-      await startService(this.config, this.registry, name);
-    } finally {
-      for (const key of Object.keys(env)) {
-        if (saved[key] === undefined) delete process.env[key];
-        else process.env[key] = saved[key];
-      }
-    }
+    await restartServiceWith(this.config, name, env);
   }
 
   async restartKafka(): Promise<void> {

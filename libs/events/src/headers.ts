@@ -11,6 +11,8 @@ export const Headers = {
   correlationId: 'correlationId',
   causationId: 'causationId',
   occurredAt: 'occurredAt',
+  /** W3C trace context of the span that wrote the event (absent when nothing was traced). */
+  traceparent: 'traceparent',
   /** Dead letters: why the message was set aside and where it came from. */
   deadLetterReason: 'dlq.reason',
   /** A stable code for the reason (`SCHEMA_VIOLATION`, `ORDER_NOT_FOUND`, `MALFORMED_JSON`, …). */

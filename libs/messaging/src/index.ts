@@ -19,3 +19,4 @@ export * from './lag/consumer-lag.monitor';
 export * from './lag/lag.estimate';
 export * from './kafka/partition.reader';
 export * from './kafka/key.partitioner';
+export * from './tracing/trace-context';

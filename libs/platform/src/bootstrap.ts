@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { httpMetrics } from './metrics/http.metrics';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { httpObservability } from './observability/http.observability';
 import type { ServiceEnv } from './service.config';
 
 /**
@@ -14,9 +15,10 @@ export async function bootstrapService(
   config: ServiceEnv,
   configure: (app: INestApplication) => void = () => undefined,
 ): Promise<void> {
-  const app = await NestFactory.create(module, { bufferLogs: false });
+  const app = await NestFactory.create(module, { bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
   app.enableShutdownHooks();
-  app.use(httpMetrics);
+  app.use(httpObservability);
   configure(app);
   await app.listen(config.PORT, config.HOST);
   new Logger(name).log(`listening on http://${config.HOST}:${config.PORT}`);

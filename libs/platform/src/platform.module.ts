@@ -14,16 +14,23 @@ import { ReadinessRegistry } from './health/readiness.registry';
 import { ServiceUnavailableInterceptor } from './http/service-unavailable.interceptor';
 import { MetricsController } from './metrics/metrics.controller';
 import { operationsMetricsProvider } from './metrics/operations-metrics.lifecycle';
+import { loggingModule } from './observability/logging.module';
+import { TracingShutdown, startTracing } from './observability/tracing';
 import type { ServiceEnv } from './service.config';
 
-/** The shared edge of every service: its database pool, its Kafka client, the clock and id ports, `/health`, `/metrics`. */
+/**
+ * The shared edge of every service: its database pool, its Kafka client, the
+ * clock and id ports, `/health`, `/metrics`, tracing (the OpenTelemetry SDK,
+ * registered here, before the app exists) and JSON logs.
+ */
 @Module({})
 export class PlatformModule {
   static forService(config: ServiceEnv): DynamicModule {
+    const tracing = startTracing(config.SERVICE_NAME);
     return {
       module: PlatformModule,
       global: true,
-      imports: [TerminusModule.forRoot({ logger: false })],
+      imports: [TerminusModule.forRoot({ logger: false }), loggingModule(config.SERVICE_NAME)],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: PG_POOL, useFactory: () => createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE) },
@@ -37,6 +44,7 @@ export class PlatformModule {
         outboxPrunerProvider(config),
         operationsMetricsProvider(config),
         PoolCloser,
+        { provide: TracingShutdown, useValue: new TracingShutdown(tracing) },
       ],
       exports: [PG_POOL, KAFKA, CLOCK, ID_GENERATOR, ReadinessRegistry],
     };

@@ -9,7 +9,14 @@ import { type Failure, describeError } from './error.classifier';
 import { decodeMessage } from './message.decoder';
 import { type BatchHandler, type ConsumerStats, type EventHandlers, UnitOfWork, type Where } from './unit-of-work';
 
-export type { BatchHandler, ConsumerStats, EventHandler, EventHandlers, HandlerContext } from './unit-of-work';
+export type {
+  BatchContext,
+  BatchHandler,
+  ConsumerStats,
+  EventHandler,
+  EventHandlers,
+  HandlerContext,
+} from './unit-of-work';
 export type { CommittedUnit, Consumed, ConsumerObserver } from './consumer.observer';
 
 export interface EventConsumerOptions {

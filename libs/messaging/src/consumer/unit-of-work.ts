@@ -1,9 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import type { DomainEvent, EventOf, EventType } from '@orderflow/events';
+import { type DomainEvent, type EventOf, type EventType, Headers } from '@orderflow/events';
+import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/transaction';
 import { claimEvents } from '../inbox/inbox';
+import { type MessageContext, contextOf, traceparentOf, tracer, withMessage } from '../tracing/trace-context';
 import type { ConsumerObserver } from './consumer.observer';
 import { type Failure, classifyFailure } from './error.classifier';
 
@@ -25,7 +27,13 @@ export type EventHandlers = { [T in EventType]?: EventHandler<T> };
  */
 export interface BatchHandler {
   types: readonly EventType[];
-  handle: (events: DomainEvent[], ctx: { tx: PoolClient }) => Promise<void>;
+  handle: (events: DomainEvent[], ctx: BatchContext) => Promise<void>;
+}
+
+export interface BatchContext {
+  tx: PoolClient;
+  /** The trace context of each event's consumer span: what work the event causes later continues its trace with. */
+  traceparentOf: (eventId: string) => string | null;
 }
 
 export interface ConsumerStats {
@@ -190,19 +198,41 @@ export class UnitOfWork {
       for (const item of handled) (claimed.delete(item.event.eventId) ? fresh : duplicates).push(item);
       if (batchHandler) {
         if (fresh.length > 0) {
+          const spans = new Map(fresh.map((item) => [item.event.eventId, this.startSpan(item)]));
           const started = performance.now();
-          await batchHandler.handle(
-            fresh.map((item) => item.event),
-            { tx },
-          );
+          try {
+            await batchHandler.handle(
+              fresh.map((item) => item.event),
+              { tx, traceparentOf: (id) => traceparentOf(trace.setSpan(ROOT_CONTEXT, spans.get(id)!)) },
+            );
+          } catch (error) {
+            for (const span of spans.values()) failed(span, error);
+            throw error;
+          } finally {
+            for (const span of spans.values()) span.end();
+          }
           const share = (performance.now() - started) / 1000 / fresh.length;
           for (const item of fresh) observer.eventHandled(item.where.topic, share);
         }
       } else {
-        for (const { event, message, where } of fresh) {
+        for (const item of fresh) {
+          const { event, message, where } = item;
           const handler = handlers![event.type] as EventHandler<typeof event.type>;
+          const span = this.startSpan(item);
           const started = performance.now();
-          await handler(event as never, { tx, ...where, offset: message.offset });
+          try {
+            // The handler's log lines and outbox rows carry this event's span and coordinates.
+            await withMessage(this.messageContext(item), () =>
+              context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
+                handler(event as never, { tx, ...where, offset: message.offset }),
+              ),
+            );
+          } catch (error) {
+            failed(span, error);
+            throw error;
+          } finally {
+            span.end();
+          }
           observer.eventHandled(where.topic, (performance.now() - started) / 1000);
         }
       }
@@ -218,4 +248,48 @@ export class UnitOfWork {
     });
     await this.options.afterTransaction?.(items.map((item) => item.event));
   }
+
+  /** A CONSUMER span for the event, child of the span that wrote it (its `traceparent` header), if any. */
+  private startSpan({ event, message, where }: UnitItem): Span {
+    const parent = contextOf(headerText(message.headers?.[Headers.traceparent]));
+    return tracer.startSpan(
+      `${event.type} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': where.topic,
+          'messaging.destination.partition.id': String(where.partition),
+          'messaging.kafka.offset': Number(message.offset),
+          'messaging.consumer.group.name': this.options.groupId,
+          'messaging.message.id': event.eventId,
+        },
+      },
+      parent,
+    );
+  }
+
+  private messageContext({ event, message, where }: UnitItem): MessageContext {
+    return {
+      eventId: event.eventId,
+      eventType: event.type,
+      correlationId: event.correlationId,
+      causationId: event.causationId,
+      topic: where.topic,
+      partition: where.partition,
+      offset: message.offset,
+      consumerGroup: this.options.groupId,
+    };
+  }
 }
+
+function failed(span: Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+}
+
+const headerText = (value: Buffer | string | (Buffer | string)[] | undefined): string | undefined => {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+};

@@ -2,19 +2,28 @@ import type { AnyEnvelope } from '@orderflow/events';
 import type { QueryConfig } from 'pg';
 import { prepared } from '../db/prepared';
 import type { Queryable } from '../db/transaction';
+import { traceparentOf } from '../tracing/trace-context';
 
-/** The outbox insert, its ten array parameters numbered from `$first`. */
+/** The outbox insert, its eleven array parameters numbered from `$first`. */
 const outboxInsert = (first: number) => {
   const $ = (i: number) => `$${first + i}`;
   return `INSERT INTO outbox (id, aggregatetype, aggregateid, type, schemaversion, aggregateversion,
-                         correlationid, causationid, occurredat, payload)
+                         correlationid, causationid, occurredat, payload, traceparent)
      SELECT * FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::int[],
-                          ${$(5)}::int[], ${$(6)}::uuid[], ${$(7)}::uuid[], ${$(8)}::timestamptz[], ${$(9)}::jsonb[])`;
+                          ${$(5)}::int[], ${$(6)}::uuid[], ${$(7)}::uuid[], ${$(8)}::timestamptz[], ${$(9)}::jsonb[],
+                          ${$(10)}::text[])`;
 };
+
+/**
+ * Each event's trace context: given per event (an email sent long after the
+ * consumer's span, in a span of its own), or else the span active now (the
+ * request's, the consumer handler's).
+ */
+export type Traceparents = readonly (string | null)[] | undefined;
 
 const insertOutbox = prepared('messaging.outbox.insert', outboxInsert(1));
 
-const outboxValues = (events: readonly AnyEnvelope[]) => [
+const outboxValues = (events: readonly AnyEnvelope[], traceparents: Traceparents) => [
   events.map((e) => e.eventId),
   events.map((e) => e.aggregateType),
   events.map((e) => e.aggregateId),
@@ -25,6 +34,7 @@ const outboxValues = (events: readonly AnyEnvelope[]) => [
   events.map((e) => e.causationId),
   events.map((e) => e.occurredAt),
   events.map((e) => JSON.stringify(e)),
+  traceparents ?? events.map(() => traceparentOf()),
 ];
 
 /**
@@ -35,9 +45,13 @@ const outboxValues = (events: readonly AnyEnvelope[]) => [
  * connector places in headers (infra/connectors). One statement for any
  * number of events.
  */
-export async function writeToOutbox(tx: Queryable, events: readonly AnyEnvelope[]): Promise<void> {
+export async function writeToOutbox(
+  tx: Queryable,
+  events: readonly AnyEnvelope[],
+  traceparents?: Traceparents,
+): Promise<void> {
   if (events.length === 0) return;
-  await tx.query(insertOutbox(outboxValues(events)));
+  await tx.query(insertOutbox(outboxValues(events, traceparents)));
 }
 
 const withOutboxTexts = new Map<string, string>();
@@ -52,7 +66,11 @@ const withOutboxTexts = new Map<string, string>();
  * table's columns), e.g. to store the same envelopes elsewhere without
  * sending them twice. `statement` must be a named, prepared one.
  */
-export function withOutbox(statement: QueryConfig, events: readonly AnyEnvelope[]): QueryConfig {
+export function withOutbox(
+  statement: QueryConfig,
+  events: readonly AnyEnvelope[],
+  traceparents?: Traceparents,
+): QueryConfig {
   const { name, text, values = [] } = statement;
   if (!name) throw new Error('withOutbox takes a prepared (named) statement');
   let combined = withOutboxTexts.get(name);
@@ -60,5 +78,5 @@ export function withOutbox(statement: QueryConfig, events: readonly AnyEnvelope[
     combined = `WITH outbox_rows AS (${outboxInsert(values.length + 1)} RETURNING *) ${text}`;
     withOutboxTexts.set(name, combined);
   }
-  return { name: `${name}+outbox`, text: combined, values: [...values, ...outboxValues(events)] };
+  return { name: `${name}+outbox`, text: combined, values: [...values, ...outboxValues(events, traceparents)] };
 }

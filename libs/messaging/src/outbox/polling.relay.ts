@@ -40,6 +40,7 @@ interface OutboxRow {
   causationid: string | null;
   occurredat: Date;
   payload: string;
+  traceparent: string | null;
 }
 
 export class PollingOutboxRelay {
@@ -57,7 +58,7 @@ export class PollingOutboxRelay {
     return inTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<OutboxRow>(
         `SELECT position, id, aggregatetype, aggregateid, type, schemaversion, aggregateversion,
-                correlationid, causationid, occurredat, payload::text AS payload
+                correlationid, causationid, occurredat, payload::text AS payload, traceparent
          FROM outbox ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.options.batchSize],
       );
@@ -106,5 +107,6 @@ function headersOf(row: OutboxRow): IHeaders {
   if (row.aggregateversion !== null) headers[Headers.aggregateVersion] = String(row.aggregateversion);
   if (row.correlationid !== null) headers[Headers.correlationId] = row.correlationid;
   if (row.causationid !== null) headers[Headers.causationId] = row.causationid;
+  if (row.traceparent !== null) headers[Headers.traceparent] = row.traceparent;
   return headers;
 }

@@ -91,7 +91,12 @@ export class EmailOutcomeRecorder {
   }
 
   private async recordSent(sent: Sent[]): Promise<void> {
-    const rows = sent.map((o) => ({ eventId: o.email.eventId, sentAt: o.sentAt, sent: o.sent }));
+    const rows = sent.map((o) => ({
+      eventId: o.email.eventId,
+      sentAt: o.sentAt,
+      sent: o.sent,
+      traceparent: o.traceparent,
+    }));
     try {
       await markSent(this.pool, rows);
     } catch (error) {

@@ -1,5 +1,5 @@
 import { type EmailSentV1, parseEvent } from '@orderflow/events';
-import { describeError } from '@orderflow/messaging';
+import { describeError, traceparentOf } from '@orderflow/messaging';
 import type { Clock } from '@orderflow/platform';
 import { type EmailToSend, type NotificationEvent, emailFor, isNotificationEvent } from '../domain/email.selection';
 import type { ClaimedEmail } from '../persistence/email.store';
@@ -10,8 +10,8 @@ import type { RenderedEmail, TemplateRenderer } from '../templating/template.ren
 export type RejectionCode = 'SMTP_REJECTED' | 'TEMPLATE_FAILED' | 'EVENT_UNREADABLE';
 
 export type DeliveryOutcome =
-  /** The SMTP server accepted it: record SENT with this EmailSent. */
-  | { kind: 'sent'; email: ClaimedEmail; sentAt: string; sent: EmailSentV1 }
+  /** The SMTP server accepted it: record SENT with this EmailSent (in the send's trace). */
+  | { kind: 'sent'; email: ClaimedEmail; sentAt: string; sent: EmailSentV1; traceparent: string | null }
   /** Refused connection, time-out, 4xx: the same email may go later. */
   | { kind: 'unavailable'; email: ClaimedEmail; reason: string }
   /** A 5xx answer, or an email that cannot be built: trying again changes nothing. */
@@ -58,7 +58,7 @@ export class EmailDelivery {
         : { kind: 'unavailable', email, reason: describeError(error) };
     }
     const sentAt = this.clock.now().toISOString();
-    return { kind: 'sent', email, sentAt, sent: emailSent(event, toSend, email, sentAt) };
+    return { kind: 'sent', email, sentAt, sent: emailSent(event, toSend, email, sentAt), traceparent: traceparentOf() };
   }
 }
 

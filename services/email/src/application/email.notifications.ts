@@ -15,12 +15,26 @@ import { queueEmails } from '../persistence/email.store';
 export class EmailNotifications {
   constructor(@Inject(ID_GENERATOR) private readonly ids: IdGenerator) {}
 
-  async queue(tx: Queryable, events: readonly NotificationEvent[]): Promise<void> {
+  /** `traceparentOf`: each event's consumer span, which its email's trace continues from. */
+  async queue(
+    tx: Queryable,
+    events: readonly NotificationEvent[],
+    traceparentOf: (eventId: string) => string | null = () => null,
+  ): Promise<void> {
     await queueEmails(
       tx,
       events.map((event) => {
         const { kind, orderId, messageId, customerEmail } = emailFor(event);
-        return { eventId: event.eventId, orderId, kind, messageId, customerEmail, event, sentEventId: this.ids.next() };
+        return {
+          eventId: event.eventId,
+          orderId,
+          kind,
+          messageId,
+          customerEmail,
+          event,
+          sentEventId: this.ids.next(),
+          traceparent: traceparentOf(event.eventId),
+        };
       }),
     );
   }

@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { type BackoffPolicy, backoffDelay, describeError } from '@orderflow/messaging';
+import { SpanKind } from '@opentelemetry/api';
+import { type BackoffPolicy, backoffDelay, contextOf, describeError, tracer } from '@orderflow/messaging';
 import type { Clock } from '@orderflow/platform';
 import type { Pool } from 'pg';
 import type { DeadLetters } from '../messaging/email.dead-letters';
@@ -237,11 +238,28 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
     if (this.ready.length === 0) this.alarm.ring();
   }
 
-  private async send(email: ClaimedEmail): Promise<void> {
+  /** One email in a span of its own, in the trace of the event that called for it. */
+  private send(email: ClaimedEmail): Promise<void> {
+    return tracer.startActiveSpan(
+      'email send',
+      { kind: SpanKind.CLIENT, attributes: { 'messaging.message.id': email.eventId, 'email.attempt': email.attempts } },
+      contextOf(email.traceparent),
+      async (span) => {
+        try {
+          await this.sendInSpan(email);
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private async sendInSpan(email: ClaimedEmail): Promise<void> {
     const outcome = await this.delivery.deliver(email);
     switch (outcome.kind) {
       case 'sent':
         this.smtp.clear();
+        this.logger.debug(`order ${email.orderId}: ${outcome.sent.payload.kind} email accepted by SMTP`);
         this.recorder.sent(outcome);
         return;
       case 'rejected':

@@ -22,7 +22,8 @@ export const notificationConsumer = eventConsumerProvider(
     partitionsConsumedConcurrently: config.EMAIL_CONSUMER_CONCURRENCY,
     batchHandler: {
       types: notificationTypes,
-      handle: (events, { tx }) => notifications.queue(tx, events.filter(isNotificationEvent)),
+      handle: (events, { tx, traceparentOf }) =>
+        notifications.queue(tx, events.filter(isNotificationEvent), traceparentOf),
     },
     afterTransaction: () => sender.wake(),
   }),

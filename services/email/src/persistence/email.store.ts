@@ -22,6 +22,8 @@ export interface EmailToQueue {
   event: NotificationEvent;
   /** EmailSent's event id, fixed now so that recording the email twice cannot publish two. */
   sentEventId: string;
+  /** The trace context of the consumer span of the triggering event. */
+  traceparent: string | null;
 }
 
 /** A due email a sender claimed: its lease runs until `next_attempt_at`. */
@@ -35,6 +37,7 @@ export interface ClaimedEmail {
   sentEventId: string;
   /** Claims so far, this one included. */
   attempts: number;
+  traceparent: string | null;
 }
 
 /** What `GET /emails` lists: an email actually sent. */
@@ -55,8 +58,9 @@ export interface SentEmail {
 const queue = prepared(
   'email.emails.queue',
   `WITH batch AS (
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::uuid[], $7::int[])
-       AS b(event_id, order_id, kind, message_id, event, sent_event_id, rank)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::uuid[], $7::int[],
+                          $11::text[])
+       AS b(event_id, order_id, kind, message_id, event, sent_event_id, rank, traceparent)
    ), orders AS (
      SELECT * FROM unnest($8::uuid[], $9::text[], $10::int[]) AS o(order_id, address, added)
    ), positioned AS (
@@ -67,9 +71,9 @@ const queue = prepared(
            last_position = r.last_position + EXCLUDED.last_position - 1
      RETURNING r.order_id, r.customer_email, r.last_position
    )
-   INSERT INTO emails (event_id, order_id, kind, message_id, event, sent_event_id, position, recipient)
+   INSERT INTO emails (event_id, order_id, kind, message_id, event, sent_event_id, position, recipient, traceparent)
    SELECT b.event_id, b.order_id, b.kind, b.message_id, b.event, b.sent_event_id,
-          CASE WHEN b.rank = 0 THEN 1 ELSE p.last_position - o.added + b.rank END, p.customer_email
+          CASE WHEN b.rank = 0 THEN 1 ELSE p.last_position - o.added + b.rank END, p.customer_email, b.traceparent
    FROM batch b JOIN positioned p USING (order_id) JOIN orders o USING (order_id)`,
 );
 
@@ -105,6 +109,7 @@ export async function queueEmails(tx: Queryable, emails: readonly EmailToQueue[]
       orders.map((o) => o.orderId),
       orders.map((o) => o.address),
       orders.map((o) => o.added),
+      emails.map((e) => e.traceparent),
     ]),
   );
   const addressed = orders.filter((o) => o.address !== null).map((o) => o.orderId);
@@ -133,7 +138,7 @@ const claimStatement = prepared(
      ORDER BY c.next_attempt_at
      LIMIT $1
      FOR UPDATE SKIP LOCKED)
-   RETURNING e.event_id, e.order_id, e.recipient, e.event, e.position, e.sent_event_id, e.attempts`,
+   RETURNING e.event_id, e.order_id, e.recipient, e.event, e.position, e.sent_event_id, e.attempts, e.traceparent`,
 );
 
 export async function claimDue(
@@ -148,6 +153,7 @@ export async function claimDue(
     position: number;
     sent_event_id: string;
     attempts: number;
+    traceparent: string | null;
   }>(claimStatement([claim.limit, claim.leaseMs, claim.excluding, claim.senderId]));
   return rows.map((r) => ({
     eventId: r.event_id,
@@ -157,6 +163,7 @@ export async function claimDue(
     position: r.position,
     sentEventId: r.sent_event_id,
     attempts: r.attempts,
+    traceparent: r.traceparent,
   }));
 }
 
@@ -189,12 +196,14 @@ const sent = prepared(
  */
 export async function markSent(
   db: Queryable,
-  emails: readonly { eventId: string; sentAt: string; sent: EmailSentV1 }[],
+  emails: readonly { eventId: string; sentAt: string; sent: EmailSentV1; traceparent: string | null }[],
 ): Promise<void> {
   await db.query(
     withOutbox(
       sent([emails.map((e) => e.eventId), emails.map((e) => e.sentAt)]),
       emails.map((e) => e.sent),
+      // Each EmailSent continues its own email's trace (the send's span), not whatever runs now.
+      emails.map((e) => e.traceparent),
     ),
   );
 }

@@ -1,4 +1,4 @@
-import type { Provider } from '@nestjs/common';
+import { Logger, type Provider } from '@nestjs/common';
 import type { EventOf } from '@orderflow/events';
 import type { HandlerContext } from '@orderflow/messaging';
 import { KAFKA, PG_POOL, eventConsumerProvider } from '@orderflow/platform';
@@ -10,6 +10,8 @@ import { isOrderEvent, orderEventTypes } from '../domain/order';
 import { reactToPayment } from '../domain/order.saga';
 import { OrderStatePublisher } from '../projections/order-state.publisher';
 import { projectEvents } from '../projections/order-view.projection';
+
+const logger = new Logger('PaymentEvents');
 
 export const READ_MODEL_CONSUMER = Symbol('READ_MODEL_CONSUMER');
 export const PAYMENT_EVENTS_CONSUMER = Symbol('PAYMENT_EVENTS_CONSUMER');
@@ -55,6 +57,7 @@ export const orderConsumers: Provider[] = [
           correlationId: event.correlationId,
           causationId: event.eventId,
         });
+        logger.debug(`order ${event.aggregateId}: ${event.type} applied`);
       };
       return {
         groupId: config.ORDERS_PAYMENT_EVENTS_CONSUMER_GROUP,

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OrderCancelledV1, OrderPlacedV1 } from '@orderflow/events';
 import type { Queryable } from '@orderflow/messaging';
 import { type PaymentEvent, evolve } from '../domain/payment';
@@ -16,6 +16,8 @@ import { toEnvelope } from './payment.envelope';
  */
 @Injectable()
 export class PaymentCommands {
+  private readonly logger = new Logger('PaymentCommands');
+
   constructor(
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -34,6 +36,7 @@ export class PaymentCommands {
       stored.state,
     );
     await this.append(tx, stored, events, placed);
+    this.logger.debug(`order ${orderId}: ${events.map((e) => e.type).join(', ') || 'nothing to do'}`);
   }
 
   /** OrderCancelled → refund an authorized payment → PaymentRefunded; a declined or unknown one is left alone. */
@@ -52,6 +55,7 @@ export class PaymentCommands {
     );
     await this.gateway.refund({ idempotencyKey: orderId, authorizationId, amountCents, currency });
     await this.append(tx, stored, events, cancelled);
+    this.logger.debug(`order ${orderId}: refunded (${events.map((e) => e.type).join(', ')})`);
   }
 
   private metadata() {
