@@ -42,7 +42,8 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   log('starting the native stack');
-  const { code } = runStack(['up']);
+  // With Prometheus: test/e2e/lag-alert.e2e.spec.ts reads the alert rules' verdict from it.
+  const { code } = runStack(['up', '--with', 'observability']);
   if (code !== 0 || !stackStatus().healthy) {
     throw new Error('the native stack did not come up healthy; see `npm run stack -- status` and .data/logs/');
   }
