@@ -1,5 +1,6 @@
 import { type StackConfig, instanceName, instancePort, serviceNames } from './config/stack.config';
 import { connectReady, startConnect } from './components/connect.component';
+import { consoleReady, startConsole } from './components/console.component';
 import { ensureJvmArtifacts } from './components/jvm.artifacts';
 import { kafkaNodeReady, kafkaReady, startKafka } from './components/kafka.component';
 import { postgresReady, startPostgres, stopPostgres } from './components/postgres.component';
@@ -21,7 +22,8 @@ export interface UpOptions {
 
 /**
  * Brings the whole native stack up, in dependency order, each step idempotent:
- * a second `up` on a running stack only checks it. Prometheus comes last, when
+ * a second `up` on a running stack only checks it. The console follows the
+ * services. Prometheus comes last, when
  * asked for (`--with observability`) or already part of the stack (started by
  * an earlier `up` and not stopped by `down`), so it sees every instance.
  */
@@ -43,6 +45,7 @@ export async function stackUp(config: StackConfig, log: Log, options: UpOptions 
   if (options.services ?? true) {
     for (const name of serviceNames) await timed(`service ${name}`, () => startService(config, registry, name));
   }
+  await timed('console', () => startConsole(config, registry));
   if (observability) await timed('prometheus', () => startPrometheus(config, registry));
 }
 
@@ -66,6 +69,7 @@ export async function provision(
 export async function stackDown(config: StackConfig, log: Log): Promise<void> {
   const registry = new ProcessRegistry(config.dataDir);
   await registry.stop('prometheus');
+  await registry.stop('console');
   for (const name of [...serviceNames].reverse()) {
     for (const instance of recordedInstances(registry, name)) await registry.stop(instance.name);
   }
@@ -155,6 +159,11 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus> {
         : 'stopped';
     // The first instance's fields, as a one-instance stack always showed them, plus every instance.
     components[name] = { ...probed[0]!, state, instances };
+  }
+  // Only in a stack whose `up` started it (every `up` does): a stack started before the console existed
+  // reads as it always did, rather than unhealthy, until its next `up`.
+  if (registry.recorded('console')) {
+    components.console = await probe('console', config.console.url, () => consoleReady(config));
   }
   // Only in a stack that has it: without observability, status reads as it always did.
   if (registry.recorded('prometheus')) {

@@ -8,12 +8,12 @@ import { repoRoot, runStack, stackStatus } from '../../test/harness/stack.cli';
 
 /**
  * `stack up` in its largest shape — three Kafka brokers, three payments
- * instances, Prometheus — is healthy and shows every instance and node, every
- * JVM serves its metrics and Prometheus scrapes every target, and `stack down`
- * stops every process it started and leaves nothing behind. Checked on a
- * second, throw-away stack (own data folder, own ports), so the stack the
- * other tests use is not disturbed. (Every other test runs on the default
- * shape: one broker, one instance each.)
+ * instances, Prometheus, and the console every `up` starts — is healthy and
+ * shows every instance and node, every JVM serves its metrics and Prometheus
+ * scrapes every target, and `stack down` stops every process it started and
+ * leaves nothing behind. Checked on a second, throw-away stack (own data
+ * folder, own ports), so the stack the other tests use is not disturbed.
+ * (Every other test runs on the default shape: one broker, one instance each.)
  */
 const dataDir = path.join(repoRoot, '.data', 'stack-down-test');
 const env: NodeJS.ProcessEnv = {
@@ -31,6 +31,7 @@ const env: NodeJS.ProcessEnv = {
   ORDERFLOW_ORDERS_PORT: '23001',
   ORDERFLOW_PAYMENTS_PORT: '23002',
   ORDERFLOW_EMAIL_PORT: '23003',
+  ORDERFLOW_CONSOLE_PORT: '23080',
 };
 const config = loadStackConfig({ ...env, ORDERFLOW_KAFKA_BROKERS: '3', ORDERFLOW_SCALE_PAYMENTS: '3' });
 const ports = [
@@ -41,6 +42,7 @@ const ports = [
   config.postgres.port,
   config.smtp.port,
   config.smtp.uiPort,
+  config.console.port,
   ...Object.values(config.services).flatMap((s) => s.instances.map((i) => i.port)),
 ];
 
@@ -76,6 +78,7 @@ describe('stack down', () => {
     expect(up.healthy).toBe(true);
     expect(Object.keys(up.components).sort()).toEqual([
       'connect',
+      'console',
       'email',
       'kafka',
       'orders',
@@ -124,6 +127,8 @@ describe('stack down', () => {
       email: config.postgres.databases.email.url,
     });
     expect(up.components.smtp?.ui).toBe(config.smtp.uiUrl);
+    expect(up.components.console?.endpoint).toBe(config.console.url);
+    expect((await fetch(`${config.console.url}/api/health`)).status).toBe(200);
     // The JMX exporter on every node and on Connect, with the rules of infra/observability/jmx.
     for (const node of config.kafka.nodes) {
       expect(await metrics(node.metricsPort)).toMatch(/^kafka_server_replicamanager_underreplicatedpartitions \S+$/m);
@@ -163,11 +168,11 @@ describe('stack down', () => {
     const open = [];
     for (const port of ports) if (await listening(port)) open.push(port);
     expect(open).toEqual([]);
-    // Every component stopped; Prometheus, which `down` takes out of the stack, no longer listed.
+    // Every component stopped; Prometheus and the console, which `down` takes out of the stack, no longer listed.
     const down = stackStatus(env).components;
     expect(Object.keys(down).sort()).toEqual(
       Object.keys(up.components)
-        .filter((n) => n !== 'prometheus')
+        .filter((n) => n !== 'prometheus' && n !== 'console')
         .sort(),
     );
     expect(Object.values(down).map((c) => c.state)).toEqual(Object.keys(down).map(() => 'stopped'));

@@ -45,6 +45,12 @@ describe('stack configuration', () => {
     expect(config.prometheus.port).toBe(29090);
   });
 
+  it('serves the console on loopback, 13080 by default or ORDERFLOW_CONSOLE_PORT', () => {
+    expect(loadStackConfig({}).console).toEqual({ port: 13080, url: 'http://127.0.0.1:13080' });
+    expect(loadStackConfig({ ORDERFLOW_CONSOLE_PORT: '23080' }).console.url).toBe('http://127.0.0.1:23080');
+    expect(() => loadStackConfig({ ORDERFLOW_CONSOLE_PORT: '70000' })).toThrow(/ORDERFLOW_CONSOLE_PORT/);
+  });
+
   it('starts Prometheus only when asked (ORDERFLOW_OBSERVABILITY=1, or `--with observability`)', () => {
     expect(loadStackConfig({}).observability).toBe(false);
     expect(loadStackConfig({ ORDERFLOW_OBSERVABILITY: '1' }).observability).toBe(true);

@@ -6,7 +6,8 @@ import { topicDeclarations } from '../../infra/src/provision/topics.declaration'
 /**
  * The whole stack as a client sees it, through its endpoints — whichever way
  * the harness provided it (native, containers or given). The native
- * `stack status --json` itself is checked by infra/test/stack-down.int.spec.ts.
+ * `stack status --json` itself is checked by infra/test/stack-down.int.spec.ts,
+ * the live console (native stack only) by console.browser.e2e.spec.ts.
  */
 const config = loadStackConfig();
 

