@@ -1,5 +1,5 @@
 import { Topics } from '@orderflow/events';
-import { decodeMessage } from '@orderflow/messaging';
+import { createKafka, decodeMessage } from '@orderflow/messaging';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import type { StackConfig } from '../../infra/src/config/stack.config';
@@ -30,11 +30,9 @@ export class StreamRecorder {
   private constructor(private readonly consumer: Consumer) {}
 
   static async start(config: StackConfig, runId: string): Promise<StreamRecorder> {
-    const kafka = new Kafka({
-      clientId: 'orderflow-faults',
-      brokers: [config.kafka.bootstrap],
-      logLevel: logLevel.NOTHING,
-    });
+    // The services' client settings: a recorder slower than the consumers to find a restarted broker
+    // (kafkajs' defaults back off up to 30 s) would see the saga late and report the recovery late.
+    const kafka = createKafka('orderflow-faults', [config.kafka.bootstrap]);
     const topics = [Topics.ordersEvents, Topics.paymentsEvents, Topics.emailEvents];
     const admin = kafka.admin();
     await admin.connect();
@@ -42,7 +40,13 @@ export class StreamRecorder {
       topics.map(async (topic) => ({ topic, ends: await admin.fetchTopicOffsets(topic) })),
     );
     await admin.disconnect();
-    const consumer = kafka.consumer({ groupId: `faults.recorder.${runId}`, maxWaitTimeInMs: 100 });
+    const consumer = kafka.consumer({
+      groupId: `faults.recorder.${runId}`,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 1_000,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => true },
+    });
     const recorder = new StreamRecorder(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics });
