@@ -53,13 +53,16 @@ export function progress(label: string, total: number): { update: (done: number)
   return { update: (done) => bar.update(Math.min(done, total)), stop: () => bar.stop() };
 }
 
-/** Runs a command's main and exits with its code; an unexpected error is one line on stderr and exit 1. */
+/**
+ * Runs a command's main and exits with its code once stdout has taken all it
+ * was given (exiting at once cuts off output written to a pipe: a long
+ * `--json` read by another program); an unexpected error is one line on
+ * stderr and exit 1.
+ */
 export function runCli(name: string, main: (argv: string[]) => Promise<number>): void {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`${name}: ${messageOf(error)}\n`);
-      process.exit(1);
-    },
-  );
+  const exit = (code: number) => process.stdout.write('', () => process.exit(code));
+  main(process.argv.slice(2)).then(exit, (error: unknown) => {
+    process.stderr.write(`${name}: ${messageOf(error)}\n`);
+    exit(1);
+  });
 }

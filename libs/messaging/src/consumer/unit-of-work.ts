@@ -289,7 +289,14 @@ function failed(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }
 
-const headerText = (value: Buffer | string | (Buffer | string)[] | undefined): string | undefined => {
+/**
+ * A header's text. Debezium writes a header for every placed column, with a
+ * null value for a NULL one (an event written outside any span has no
+ * traceparent): null, like absent, is no text.
+ */
+export const headerText = (
+  value: Buffer | string | null | (Buffer | string | null)[] | undefined,
+): string | undefined => {
   const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : first.toString();
+  return first === undefined || first === null ? undefined : first.toString();
 };

@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap, type Provider } from '@nestjs/common';
-import type { Queryable } from '@orderflow/messaging';
+import { type Queryable, tracer } from '@orderflow/messaging';
 import { CLOCK, type Clock, PG_POOL } from '@orderflow/platform';
 import type { OrdersConfig } from '../config/orders.config';
 import { OrderError } from '../domain/order.errors';
@@ -99,8 +99,22 @@ export class PaymentDeadlineSweep implements OnApplicationBootstrap, BeforeAppli
     return result;
   }
 
-  /** True if this command cancelled the order. A refused command is logged and skipped. */
-  private async expire(orderId: string): Promise<boolean> {
+  /**
+   * True if this command cancelled the order. A refused command is logged and
+   * skipped. Each expiry starts a trace of its own: the cancellation, its
+   * refund and its email follow it as a placed order's saga follows its POST.
+   */
+  private expire(orderId: string): Promise<boolean> {
+    return tracer.startActiveSpan('payment deadline', { attributes: { 'order.id': orderId } }, async (span) => {
+      try {
+        return await this.expireInSpan(orderId);
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private async expireInSpan(orderId: string): Promise<boolean> {
     try {
       const { appended } = await this.commands.executeWithOutcome(orderId, {
         type: 'ExpirePayment',
