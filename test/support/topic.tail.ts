@@ -27,8 +27,22 @@ export class TopicTail {
     const kafka = new Kafka({ clientId: 'orderflow-test-tail', brokers, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    const ends = await admin.fetchTopicOffsets(topic);
-    await admin.disconnect();
+    let ends: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
+    try {
+      // A topic created a moment ago may not have its leaders yet: NOT_LEADER… is retriable, wait it out.
+      ends = await waitUntil(
+        `the offsets of ${topic}`,
+        () =>
+          admin.fetchTopicOffsets(topic).catch((error: unknown) => {
+            if ((error as { retriable?: boolean }).retriable) return false;
+            throw error;
+          }),
+        15_000,
+        200,
+      );
+    } finally {
+      await admin.disconnect();
+    }
 
     const consumer = kafka.consumer({ groupId: `test-tail-${randomUUID()}`, maxWaitTimeInMs: 100 });
     const tail = new TopicTail(consumer);
