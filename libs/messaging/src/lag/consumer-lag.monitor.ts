@@ -1,4 +1,4 @@
-import type { Admin, Kafka } from 'kafkajs';
+import { type Admin, AssignerProtocol, type Kafka } from 'kafkajs';
 import { describeError } from '../consumer/error.classifier';
 import { type EndOffsetSample, keepRecent, oldestUnconsumedSeconds } from './lag.estimate';
 
@@ -37,6 +37,8 @@ export interface ConsumerLagMonitorOptions {
 export class ConsumerLagMonitor {
   private readonly admin: Admin;
   private readonly history = new Map<string, EndOffsetSample[]>();
+  /** The topics each group's members subscribed to, as last seen while it had members. */
+  private readonly subscriptions = new Map<string, Set<string>>();
   private readonly historyMs: number;
   private reading: PartitionLag[] = [];
   private connected = false;
@@ -91,6 +93,24 @@ export class ConsumerLagMonitor {
     return this.reading;
   }
 
+  /** Records what the members of each watched group subscribe to (their join metadata), while they are there. */
+  private async rememberSubscriptions(groups: string[]): Promise<void> {
+    if (groups.length === 0) return;
+    const { groups: described } = await this.admin.describeGroups(groups);
+    for (const { groupId, members } of described) {
+      const topics = new Set<string>();
+      for (const member of members) {
+        try {
+          for (const topic of AssignerProtocol.MemberMetadata.decode(member.memberMetadata)?.topics ?? [])
+            topics.add(topic);
+        } catch {
+          // Not a consumer's metadata: nothing learnt from it.
+        }
+      }
+      if (topics.size > 0) this.subscriptions.set(groupId, topics);
+    }
+  }
+
   private async read(now: number): Promise<PartitionLag[]> {
     const { groups } = await this.admin.listGroups();
     const watched = groups
@@ -101,13 +121,18 @@ export class ConsumerLagMonitor {
       )
       .map((g) => g.groupId)
       .sort();
+    await this.rememberSubscriptions(watched);
     const commits = await Promise.all(
-      watched.map(async (group) => ({
-        group,
-        topics: (await this.admin.fetchOffsets({ groupId: group, topics: [...this.options.topics] })).filter((t) =>
-          t.partitions.some((p) => Number(p.offset) >= 0),
-        ),
-      })),
+      watched.map(async (group) => {
+        const offsets = await this.admin.fetchOffsets({ groupId: group, topics: [...this.options.topics] });
+        // A topic the group committed on, or one its members subscribed to: a group that never committed
+        // (a service stopped before its first event) still lags by everything written since the log start.
+        const subscribed = this.subscriptions.get(group) ?? new Set<string>();
+        return {
+          group,
+          topics: offsets.filter((t) => subscribed.has(t.topic) || t.partitions.some((p) => Number(p.offset) >= 0)),
+        };
+      }),
     );
     const topics = [...new Set(commits.flatMap((c) => c.topics.map((t) => t.topic)))].sort();
     const ends = new Map<string, { end: number; start: number }>();
