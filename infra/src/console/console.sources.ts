@@ -1,8 +1,7 @@
-import { Topics } from '@orderflow/events';
-import { ConsumerLagMonitor, createKafka } from '@orderflow/messaging';
+import { ConsumerLagMonitor, createKafka, projectLagWatch } from '@orderflow/messaging';
 import { readStory } from '../cli/commands/order.command';
 import { readTopics } from '../cli/commands/topics.command';
-import { type StackConfig, serviceNames } from '../config/stack.config';
+import type { StackConfig } from '../config/stack.config';
 import { stackStatus } from '../stack';
 import { CachedReading } from './cached.reading';
 import type { ConsoleSources } from './console.server';
@@ -10,7 +9,7 @@ import { readDeadLettersOfServices } from './dead-letters.reading';
 import { RecentEventsFeed } from './recent-events.feed';
 
 /** The topics the saga flows on: what the lag, the last events and a timeline are about. */
-const eventTopics = [Topics.ordersEvents, Topics.paymentsEvents, Topics.emailEvents];
+const eventTopics = [...projectLagWatch.topics];
 
 export interface LiveSources extends ConsoleSources {
   /** The consumer group the last events are read through (deleted on stop). */
@@ -27,8 +26,7 @@ export interface LiveSources extends ConsoleSources {
  */
 export function liveSources(config: StackConfig): LiveSources {
   const lag = new ConsumerLagMonitor(createKafka('orderflow-console', config.kafka.brokers), {
-    groupPrefixes: serviceNames.map((s) => `${s}.`),
-    topics: eventTopics,
+    ...projectLagWatch,
     intervalMs: 2_000,
   });
   const feed = new RecentEventsFeed({ brokers: config.kafka.brokers, topics: eventTopics, keep: 100 });

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { Topics } from '@orderflow/events';
-import { ConsumerLagMonitor, type PartitionLag, createKafka, readRanges } from '@orderflow/messaging';
-import { type StackConfig, serviceNames } from '../../config/stack.config';
+import { ConsumerLagMonitor, type PartitionLag, createKafka, projectLagWatch, readRanges } from '@orderflow/messaging';
+import type { StackConfig } from '../../config/stack.config';
 import { helpOption, printHelp, printJson, textTable, usageOnError } from '../cli.support';
 
 export const lagUsage = `usage: npm run orderflow -- lag [--group G] [--json]
@@ -57,11 +56,7 @@ export async function lag(argv: string[], config: StackConfig): Promise<number> 
 /** One reading of every project group's lag, the age of each oldest waiting message read from the topic. */
 export async function readLag(config: StackConfig): Promise<LagRow[]> {
   const kafka = createKafka('orderflow-cli', [config.kafka.bootstrap]);
-  const monitor = new ConsumerLagMonitor(kafka, {
-    groupPrefixes: serviceNames.map((s) => `${s}.`),
-    topics: [Topics.ordersEvents, Topics.paymentsEvents, Topics.emailEvents],
-    intervalMs: 60_000,
-  });
+  const monitor = new ConsumerLagMonitor(kafka, { ...projectLagWatch, intervalMs: 60_000 });
   const lags = [...(await monitor.refresh())];
   await monitor.stop();
   if (monitor.lastError) throw new Error(`cannot read consumer lag: ${monitor.lastError}`);

@@ -4,6 +4,7 @@ import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, context, trace } fro
 import type { KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/transaction';
+import { headerText } from '../kafka/header.text';
 import { claimEvents } from '../inbox/inbox';
 import { type MessageContext, contextOf, traceparentOf, tracer, withMessage } from '../tracing/trace-context';
 import type { ConsumerObserver } from './consumer.observer';
@@ -288,15 +289,3 @@ function failed(span: Span, error: unknown): void {
   span.recordException(error instanceof Error ? error : String(error));
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }
-
-/**
- * A header's text. Debezium writes a header for every placed column, with a
- * null value for a NULL one (an event written outside any span has no
- * traceparent): null, like absent, is no text.
- */
-export const headerText = (
-  value: Buffer | string | null | (Buffer | string | null)[] | undefined,
-): string | undefined => {
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first === null ? undefined : first.toString();
-};

@@ -1,4 +1,5 @@
 import { Headers } from '@orderflow/events';
+import { headerText } from '../kafka/header.text';
 
 /** Where a message sits. Offsets are 64-bit: kept as decimal strings. */
 export interface TopicPosition {
@@ -44,9 +45,7 @@ export interface DeadLetterSummary {
 export const positionLabel = ({ topic, partition, offset }: TopicPosition): string => `${topic}/${partition}/${offset}`;
 
 export function deadLetterHeader(record: Pick<DeadLetterRecord, 'headers'>, name: string): string | null {
-  const value = record.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? null : first.toString('utf8');
+  return headerText(record.headers[name]) ?? null;
 }
 
 /**

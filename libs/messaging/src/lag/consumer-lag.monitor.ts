@@ -1,4 +1,5 @@
 import { type Admin, AssignerProtocol, type Kafka } from 'kafkajs';
+import { Topics } from '@orderflow/events';
 import { describeError } from '../consumer/error.classifier';
 import { type EndOffsetSample, keepRecent, oldestUnconsumedSeconds } from './lag.estimate';
 
@@ -15,6 +16,16 @@ export interface PartitionLag {
   /** How long the oldest of them has waited (estimated from the history of the end offset; see lag.estimate.ts). */
   seconds: number;
 }
+
+/**
+ * What the project watches: the consumer groups of its services
+ * (`<service>.<purpose>`) on the three event streams. The services' /metrics,
+ * the admin CLI and the console all read this.
+ */
+export const projectLagWatch = {
+  groupPrefixes: ['orders.', 'payments.', 'email.'],
+  topics: [Topics.ordersEvents, Topics.paymentsEvents, Topics.emailEvents],
+} as const;
 
 export interface ConsumerLagMonitorOptions {
   /** Which consumer groups to watch: those whose id starts with one of these (e.g. `payments.`). */

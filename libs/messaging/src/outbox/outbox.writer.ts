@@ -34,7 +34,7 @@ const outboxValues = (events: readonly AnyEnvelope[], traceparents: Traceparents
   events.map((e) => e.causationId),
   events.map((e) => e.occurredAt),
   events.map((e) => JSON.stringify(e)),
-  traceparents ?? events.map(() => traceparentOf()),
+  traceparents ?? Array<string | null>(events.length).fill(traceparentOf()),
 ];
 
 /**

@@ -1,15 +1,11 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { Topics } from '@orderflow/events';
-import { ConsumerLagMonitor, type OutboxBacklog, readOutboxBacklog } from '@orderflow/messaging';
+import { ConsumerLagMonitor, type OutboxBacklog, projectLagWatch, readOutboxBacklog } from '@orderflow/messaging';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../database.provider';
 import { KAFKA } from '../kafka.provider';
 import type { ServiceEnv } from '../service.config';
 import { setServiceName, watchLag, watchOutboxBacklog } from './metrics.registry';
-
-/** The services whose consumer groups (`<service>.<purpose>`) and event topics make up the project. */
-const projectServices = ['orders', 'payments', 'email'];
 
 /**
  * Reads, every METRICS_REFRESH_MS, what a scrape must not wait for: every
@@ -61,11 +57,7 @@ export const operationsMetricsProvider = (config: ServiceEnv): Provider => ({
   inject: [PG_POOL, KAFKA],
   useFactory: (pool: Pool, kafka: Kafka) => {
     setServiceName(config.SERVICE_NAME);
-    const lag = new ConsumerLagMonitor(kafka, {
-      groupPrefixes: projectServices.map((service) => `${service}.`),
-      topics: [Topics.ordersEvents, Topics.paymentsEvents, Topics.emailEvents],
-      intervalMs: config.METRICS_REFRESH_MS,
-    });
+    const lag = new ConsumerLagMonitor(kafka, { ...projectLagWatch, intervalMs: config.METRICS_REFRESH_MS });
     return new OperationsMetrics(
       lag,
       pool,

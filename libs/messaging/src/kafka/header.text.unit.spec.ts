@@ -1,4 +1,4 @@
-import { headerText } from './unit-of-work';
+import { headerText } from './header.text';
 
 describe('headerText', () => {
   it('reads a header as text, the first of several', () => {
@@ -9,7 +9,7 @@ describe('headerText', () => {
   // Debezium places a NULL column as a header with a null value: the deadline sweep's events carry no traceparent.
   it('reads a null header, as an absent one, as no text', () => {
     expect(headerText(null)).toBeUndefined();
-    expect(headerText([null])).toBeUndefined();
+    expect(headerText([null as unknown as Buffer])).toBeUndefined();
     expect(headerText(undefined)).toBeUndefined();
   });
 });
