@@ -12,8 +12,8 @@ import { TestSmtpServer } from './support/test-smtp.server';
  * The duplicate-email bound, measured: a sender killed with SIGKILL while its
  * sends are in flight. The SMTP server has taken those messages in full; the
  * sender never recorded them, so whoever takes its rows over sends them
- * again — its successor under the same sender id at once, another sender
- * once the leases end. At most its SMTP connections' worth (the sends in
+ * again — its successor under the same sender id at once, another sender as
+ * soon as the killed one's presence session is gone. At most its SMTP connections' worth (the sends in
  * flight and the accepted ones not yet recorded, together) are sent twice,
  * each copy with the same Message-ID; nothing is lost.
  */
@@ -161,22 +161,36 @@ describe('a sender killed mid-send (SIGKILL)', () => {
     }
   });
 
-  it('another sender takes its claims over once their leases end, with the same bound', async () => {
-    const leaseMs = 3_000;
-    const orders = await killMidSend(`killed-${randomUUID()}`, leaseMs);
-
-    successor = startSender(
-      db.pool,
-      smtp.url,
-      { brokers: [stack.kafka.bootstrap], topic: 'email.dlq' },
-      {
-        connections: CONNECTIONS,
-        leaseMs,
-        sendBudgetMs: 1_000,
-      },
-    );
+  it('another sender leaves its claims alone while it lives, and takes them over as soon as it is gone, not after the lease', async () => {
+    const leaseMs = 60_000;
+    const killedId = `killed-${randomUUID()}`;
+    const claimedBy = async (senderId: string) => {
+      const { rows } = await db.pool.query<{ event_id: string }>(
+        "SELECT event_id FROM emails WHERE status = 'QUEUED' AND claimed_by = $1 AND next_attempt_at > now() ORDER BY event_id",
+        [senderId],
+      );
+      return rows.map((r) => r.event_id);
+    };
+    let killedAt = 0;
+    const orders = await killMidSend(killedId, leaseMs, async () => {
+      const claims = await claimedBy(killedId);
+      expect(claims.length).toBeGreaterThanOrEqual(CONNECTIONS);
+      successor = startSender(
+        db.pool,
+        smtp.url,
+        { brokers: [stack.kafka.bootstrap], topic: 'email.dlq' },
+        { connections: CONNECTIONS, leaseMs, sendBudgetMs: 1_000 },
+        // Its own sends are held too until the kill: they must not time out and go again.
+        { smtpTimeoutMs: 30_000 },
+      );
+      // Many of the successor's poll intervals: a live sender's claims stay its own.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await claimedBy(killedId)).toEqual(claims);
+      killedAt = Date.now();
+    });
 
     await allSent(orders, 30_000);
-    expectAtMostInFlightTwice(orders, 'kill -9, another sender after the lease');
+    expect(Date.now() - killedAt).toBeLessThan(15_000); // not the 60 s lease
+    expectAtMostInFlightTwice(orders, 'kill -9, another sender takes over');
   });
 });

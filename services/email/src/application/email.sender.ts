@@ -5,6 +5,7 @@ import type { Clock } from '@orderflow/platform';
 import type { Pool } from 'pg';
 import type { DeadLetters } from '../messaging/email.dead-letters';
 import { type ClaimedEmail, claimDue, countQueued, releaseClaimsOf } from '../persistence/email.store';
+import { SenderPresence, releaseClaimsOfAbsentSenders } from '../persistence/sender.presence';
 import type { Mailer } from '../smtp/mailer.port';
 import type { TemplateRenderer } from '../templating/template.renderer';
 import { EmailDelivery } from './email.delivery';
@@ -19,7 +20,12 @@ export interface EmailSenderOptions {
   senderId: string;
   /** Sends at once: one per pooled SMTP connection. */
   connections: number;
-  /** How long a claim keeps other senders off a row: a sender that dies leaves its rows for this long. */
+  /**
+   * How long a claim keeps other senders off a row. A sender that dies is
+   * seen gone at once (its presence session ends) and its rows are taken over
+   * within a poll interval; the lease is for a sender alive but cut off from
+   * the database, whose rows wait this long.
+   */
   leaseMs: number;
   /** The longest one send may take (the SMTP time-outs): a claim with less lease left than this is handed back unsent. */
   sendBudgetMs: number;
@@ -51,11 +57,15 @@ export interface SenderStatus {
   unrecorded: number;
 }
 
+/** After Postgres starts, how long live senders have to open their presence sessions again before their claims look abandoned. */
+const PRESENCE_GRACE_MS = 10_000;
+
 /**
  * Sends the queued emails. Claims due rows (`FOR UPDATE SKIP LOCKED` and a
  * lease: several instances never send the same row, and a row whose sender
- * died is taken over once its lease ends, or at once by its successor under
- * the same `senderId`), keeps up to `connections` sends in
+ * died is taken over within a poll interval, its sender's presence session
+ * being gone — see SenderPresence — or at once by its successor under the
+ * same `senderId`), keeps up to `connections` sends in
  * flight over the pooled SMTP transport with as many claimed and ready, and
  * hands each outcome to the recorder (SENT + EmailSent, back with backoff, or
  * REJECTED + dead letter). Woken after each consumer transaction and when a
@@ -80,8 +90,9 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
   private readonly smtp: Blockage;
   private readonly database: Blockage;
   private readonly alarm = new Alarm();
+  private readonly presence: SenderPresence;
   private queued = 0;
-  private countedAt = 0;
+  private lookedAt = 0;
   private stopping = false;
   private running: Promise<void> | undefined;
 
@@ -93,6 +104,7 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
     this.recorder = new EmailOutcomeRecorder(deps.pool, deps.deadLetters, options.retry, () => this.slotFreed());
     this.smtp = new Blockage(options.retry);
     this.database = new Blockage(options.retry);
+    this.presence = new SenderPresence(deps.pool, options.senderId);
   }
 
   onApplicationBootstrap(): void {
@@ -147,6 +159,7 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
       this.logger.error(`stopped with ${this.sending.size} sends in flight: sent again once their lease ends`);
     }
     await this.recorder.flush(deadline);
+    this.presence.end();
   }
 
   private async loop(): Promise<void> {
@@ -156,7 +169,7 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
       const wait = this.waitBeforeClaiming();
       if (wait === 0 && (await this.claim())) continue;
       await this.alarm.sleep(wait > 0 ? Math.min(wait, this.options.pollIntervalMs) : this.options.pollIntervalMs);
-      await this.countQueued();
+      await this.lookAround();
     }
   }
 
@@ -186,6 +199,11 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
     // While SMTP is blocked, one email at a time probes it.
     const room = this.smtp.blocked ? 1 - held : 2 * this.options.connections - held;
     if (room <= 0 || this.ready.length > 0) return false;
+    // Without its presence session, other senders would take what it claims now.
+    if (!(await this.presence.ensure())) {
+      this.database.fail('cannot open the presence session');
+      return false;
+    }
     const claimedAt = Date.now();
     let claimed: ClaimedEmail[];
     try {
@@ -287,11 +305,25 @@ export class EmailSender implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  private async countQueued(): Promise<void> {
-    if (Date.now() - this.countedAt < this.options.pollIntervalMs) return;
-    this.countedAt = Date.now();
+  /**
+   * Once per poll interval, whatever the backoffs: reopens the presence
+   * session (within the grace after a Postgres restart), counts the queue,
+   * and frees the rows of senders that died holding them.
+   */
+  private async lookAround(): Promise<void> {
+    if (Date.now() - this.lookedAt < this.options.pollIntervalMs) return;
+    this.lookedAt = Date.now();
+    if (!(await this.presence.ensure())) return;
     try {
       this.queued = await countQueued(this.deps.pool);
+      const released = await releaseClaimsOfAbsentSenders(this.deps.pool, {
+        senderId: this.options.senderId,
+        graceMs: PRESENCE_GRACE_MS,
+      });
+      if (released > 0) {
+        this.logger.warn(`took over ${released} emails claimed by senders that are gone`);
+        this.alarm.ring();
+      }
     } catch {
       // The claims say so if the database is away.
     }

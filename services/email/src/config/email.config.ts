@@ -31,9 +31,10 @@ export const EmailEnv = ServiceEnv.extend({
   /** Pooled SMTP connections, and so emails in flight at once. */
   EMAIL_SMTP_CONNECTIONS: z.coerce.number().int().min(1).max(32).default(8),
   /**
-   * How long a claimed email is kept from other senders. A sender killed
-   * mid-send leaves its claims for this long; a send must end well within it
-   * (checked against SMTP_TIMEOUT_MS below).
+   * How long a claimed email is kept from other senders that cannot tell its
+   * sender is gone: one cut off from the database (a dead sender's claims are
+   * taken over within a poll interval, see SenderPresence). A send must end
+   * well within it (checked against SMTP_TIMEOUT_MS below).
    */
   EMAIL_SEND_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   /** How often the sender looks for due emails when nothing wakes it (backoffs ending, other instances). */
