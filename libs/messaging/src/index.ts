@@ -4,6 +4,8 @@ export * from './outbox/outbox.writer';
 export * from './outbox/outbox.pruner';
 export * from './inbox/inbox';
 export * from './kafka/kafka.settings';
+export * from './kafka/kafka.port';
+export * from './kafka/kafkajs.adapter';
 export * from './consumer/message.decoder';
 export * from './consumer/dead-letter.publisher';
 export * from './consumer/error.classifier';

@@ -14,6 +14,7 @@ import {
   createKafka,
   describeDeadLetter,
   findRedrive,
+  kafkajsClient,
   readDeadLetters,
 } from '../src';
 import { EFFECTS_DDL, recordEffects } from './fixtures/effects';
@@ -79,7 +80,7 @@ const aConsumerWithABug = async () => {
     deadLetterTopic: dlq,
     handlers: handler.handlers,
     pool: db.pool,
-    kafka: createKafka('test-consumer', brokers),
+    kafka: kafkajsClient(createKafka('test-consumer', brokers)),
     sessionTimeoutMs: 6_000,
   });
   await consumer.start();

@@ -17,6 +17,7 @@ import {
   type EventHandlers,
   TransientError,
   createKafka,
+  kafkajsClient,
 } from '../src';
 import { EFFECTS_DDL, recordEffects } from './fixtures/effects';
 
@@ -93,7 +94,7 @@ const startConsumer = async (
     deadLetterTopic: topics.dlq,
     ...('handle' in handlers ? { batchHandler: handlers as BatchHandler } : { handlers }),
     pool: db.pool,
-    kafka: createKafka('test-consumer', brokers),
+    kafka: kafkajsClient(createKafka('test-consumer', brokers)),
     backoff: { initialMs: 20, maxMs: 200 },
     sessionTimeoutMs: 6_000,
     ...options,

@@ -1,10 +1,10 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap, Provider } from '@nestjs/common';
-import { EventConsumer, type EventConsumerOptions } from '@orderflow/messaging';
+import { EventConsumer, type EventConsumerOptions, type KafkaClient } from '@orderflow/messaging';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PG_POOL } from './database.provider';
 import { ReadinessRegistry, type ReadinessReport, type ReadinessSource } from './health/readiness.registry';
-import { KAFKA } from './kafka.provider';
+import { KAFKA, KAFKA_CLIENT } from './kafka.provider';
 import { consumerObserver, watchConsumer } from './metrics/metrics.registry';
 
 /**
@@ -50,10 +50,15 @@ export function eventConsumerProvider(
 ): Provider {
   return {
     provide: token,
-    inject: [PG_POOL, KAFKA, ReadinessRegistry, ...inject],
-    useFactory: (pool: Pool, kafka: Kafka, readiness: ReadinessRegistry, ...deps: never[]) => {
+    inject: [PG_POOL, KAFKA, KAFKA_CLIENT, ReadinessRegistry, ...inject],
+    useFactory: (pool: Pool, kafka: Kafka, client: KafkaClient, readiness: ReadinessRegistry, ...deps: never[]) => {
       const settings = options(pool, kafka, ...deps);
-      const consumer = new EventConsumer({ ...settings, pool, kafka, observer: consumerObserver(settings.groupId) });
+      const consumer = new EventConsumer({
+        ...settings,
+        pool,
+        kafka: client,
+        observer: consumerObserver(settings.groupId),
+      });
       watchConsumer(settings.groupId, { stats: consumer.stats, status: () => consumer.status() });
       const lifecycle = new ConsumerLifecycle(consumer);
       readiness.register(lifecycle);

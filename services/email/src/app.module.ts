@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { CLOCK, type Clock, KAFKA, PG_POOL, PlatformModule, ReadinessRegistry } from '@orderflow/platform';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@orderflow/messaging';
+import { CLOCK, type Clock, KAFKA_CLIENT, PG_POOL, PlatformModule, ReadinessRegistry } from '@orderflow/platform';
 import type { Pool } from 'pg';
 import { EmailNotifications } from './application/email.notifications';
 import { EmailSender } from './application/email.sender';
@@ -35,8 +35,8 @@ export class AppModule {
         },
         {
           provide: DEAD_LETTERS,
-          inject: [KAFKA],
-          useFactory: (kafka: Kafka) =>
+          inject: [KAFKA_CLIENT],
+          useFactory: (kafka: KafkaClient) =>
             new KafkaDeadLetters(kafka, {
               topic: config.EMAIL_DEAD_LETTER_TOPIC,
               sourceTopics: { orders: config.ORDERS_EVENTS_TOPIC, payments: config.PAYMENTS_EVENTS_TOPIC },

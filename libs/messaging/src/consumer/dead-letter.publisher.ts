@@ -1,11 +1,11 @@
 import { Headers } from '@orderflow/events';
-import type { IHeaders, Message, Producer } from 'kafkajs';
+import type { OutgoingHeaderValue, OutgoingRecord, RecordHeaders, RecordProducer } from '../kafka/kafka.port';
 
 /** The message set aside: a consumed one, or (the email sender's) one built from a database row. */
 export interface DeadLetteredMessage {
   key: Buffer | string | null;
   value: Buffer | string | null;
-  headers?: IHeaders;
+  headers?: RecordHeaders;
   /** Where it was consumed: absent for a message that never was (it cannot be redriven onto a topic). */
   offset?: string;
 }
@@ -29,25 +29,25 @@ export interface DeadLetter {
  */
 export class DeadLetterPublisher {
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: RecordProducer,
     private readonly topic: string,
   ) {}
 
   async publish(letter: DeadLetter): Promise<void> {
-    await this.producer.send({ topic: this.topic, acks: -1, messages: [deadLetterMessage(letter)] });
+    await this.producer.send(this.topic, [deadLetterMessage(letter)]);
   }
 }
 
 /**
  * The dead letter itself. Headers with a null value (Debezium writes one for a
- * null column, e.g. no causation id) cannot be produced by kafkajs: dropped.
+ * null column, e.g. no causation id) are dropped: not every client can write one.
  */
-export function deadLetterMessage(letter: DeadLetter): Message {
-  const original: IHeaders = {};
+export function deadLetterMessage(letter: DeadLetter): OutgoingRecord {
+  const original: Record<string, OutgoingHeaderValue> = {};
   for (const [name, value] of Object.entries(letter.message.headers ?? {})) {
     if (value !== null && value !== undefined) original[name] = value;
   }
-  const where: IHeaders = {};
+  const where: Record<string, string> = {};
   if (letter.sourceTopic !== undefined) where[Headers.deadLetterSourceTopic] = letter.sourceTopic;
   if (letter.partition !== undefined) where[Headers.deadLetterSourcePartition] = String(letter.partition);
   if (letter.message.offset !== undefined) where[Headers.deadLetterSourceOffset] = letter.message.offset;

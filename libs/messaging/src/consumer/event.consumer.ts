@@ -1,7 +1,6 @@
 import type { DomainEvent } from '@orderflow/events';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
-import { createSafeProducer } from '../kafka/kafka.settings';
+import type { BatchConsumer, ConsumedRecord, KafkaClient, PartitionBatch, RecordProducer } from '../kafka/kafka.port';
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff';
 import { type ConsumerObserver, ignoreObservations } from './consumer.observer';
 import { DeadLetterPublisher } from './dead-letter.publisher';
@@ -28,7 +27,7 @@ export interface EventConsumerOptions {
   handlers?: EventHandlers;
   batchHandler?: BatchHandler;
   pool: Pool;
-  kafka: Kafka;
+  kafka: KafkaClient;
   /** How long a partition blocked by a transient failure waits between tries (default 200 ms doubling to 5 s). */
   backoff?: BackoffPolicy;
   /**
@@ -103,16 +102,16 @@ const heartbeatIntervalMs = 1_000;
  * the inbox turns that into duplicates, not second effects. A run that fails
  * transiently blocks its partition only: the partition is paused and tried
  * again from the same message after a capped backoff, for as long as the
- * failure lasts, while the other partitions go on (kafkajs fetches again only
- * once every batch of a fetch returned, so waiting inside a batch would stall
- * them all). Heartbeats go on while a unit works. An offset is committed with
+ * failure lasts, while the other partitions go on (a client may fetch again only
+ * once every batch of a fetch returned — kafkajs does —, so waiting inside a
+ * batch would stall them all). Heartbeats go on while a unit works. An offset is committed with
  * the group generation it was fetched in: after a rebalance the broker refuses
  * it, and the new owner's redelivery is absorbed by the inbox.
  */
 export class EventConsumer {
   readonly stats: ConsumerStats = { processed: 0, duplicates: 0, skipped: 0, deadLettered: 0, retries: 0 };
-  private readonly consumer: Consumer;
-  private readonly producer: Producer;
+  private readonly consumer: BatchConsumer;
+  private readonly producer: RecordProducer;
   private readonly deadLetters: DeadLetterPublisher;
   private readonly unit: UnitOfWork;
   private readonly backoff: BackoffPolicy;
@@ -127,31 +126,30 @@ export class EventConsumer {
   private running: Promise<void> | undefined;
 
   constructor(private readonly options: EventConsumerOptions) {
-    this.consumer = options.kafka.consumer({
+    this.consumer = options.kafka.batchConsumer({
       groupId: options.groupId,
-      minBytes: options.fetchMinBytes ?? 64 * 1024,
-      maxWaitTimeInMs: options.fetchMaxWaitMs ?? 100,
-      sessionTimeout: options.sessionTimeoutMs ?? 6_000,
-      heartbeatInterval: heartbeatIntervalMs,
-      // Whatever escaped a batch (the broker away for longer than the client's
-      // own retries): start again from the last committed offset, with
-      // backoff, rather than leave the service running without its consumer.
-      // Waits capped at 5 s (kafkajs' default 30 s): a restarted broker is
-      // found within 5 s rather than up to 30.
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => true },
+      topics: options.topics,
+      fetchMinBytes: options.fetchMinBytes ?? 64 * 1024,
+      fetchMaxWaitMs: options.fetchMaxWaitMs ?? 100,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 6_000,
+      heartbeatIntervalMs,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 6,
     });
-    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, () => {
-      this.state = 'joined';
+    this.consumer.onGroupEvent((event) => {
+      switch (event.kind) {
+        case 'joined':
+          this.state = 'joined';
+          return;
+        case 'crashed':
+          this.state = this.stopping ? 'stopped' : 'rejoining';
+          this.lastError = describeError(event.error);
+          return;
+        case 'stopped':
+          if (this.stopping) this.state = 'stopped';
+          return;
+      }
     });
-    this.consumer.on(CRASH, ({ payload }) => {
-      this.state = this.stopping ? 'stopped' : 'rejoining';
-      this.lastError = describeError(payload.error);
-    });
-    this.consumer.on(STOP, () => {
-      if (this.stopping) this.state = 'stopped';
-    });
-    this.producer = createSafeProducer(options.kafka);
+    this.producer = options.kafka.safeProducer();
     this.deadLetters = new DeadLetterPublisher(this.producer, options.deadLetterTopic);
     this.backoff = options.backoff ?? defaultBackoff;
     this.observer = options.observer ?? ignoreObservations;
@@ -192,15 +190,12 @@ export class EventConsumer {
     };
   }
 
-  /**
-   * Stops fetching, lets the batch in hand finish its transaction and commit,
-   * then leaves the group. kafkajs' disconnect waits for the running batch.
-   */
+  /** Stops fetching, lets the batch in hand finish its transaction and commit, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
     for (const { timer } of this.blocked.values()) clearTimeout(timer);
     this.blocked.clear();
-    await this.consumer.disconnect();
+    await this.consumer.stop();
     await this.producer.disconnect();
     this.state = 'stopped';
   }
@@ -209,45 +204,33 @@ export class EventConsumer {
     for (let attempt = 1; !this.stopping; attempt += 1) {
       try {
         await this.producer.connect();
-        await this.consumer.connect();
-        await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
-        await this.consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
-          eachBatch: (payload) => this.handleBatch(payload),
-        });
+        await this.consumer.run((batch) => this.handleBatch(batch));
         return;
       } catch (error) {
         this.lastError = describeError(error);
-        await this.consumer.disconnect().catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, backoffDelay(this.backoff, attempt)));
       }
     }
   }
 
-  private async handleBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, heartbeat, isRunning, isStale, resolveOffset, pause } = payload;
+  private async handleBatch(batch: PartitionBatch): Promise<void> {
     const where = { topic: batch.topic, partition: batch.partition };
     const key = `${where.topic}/${where.partition}`;
     const attempts = (this.blocked.get(key)?.attempts ?? 0) + 1;
     // A unit that waits on a slow database must not lose its partition for it.
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), heartbeatIntervalMs);
+    const beat = setInterval(() => void batch.heartbeat().catch(() => undefined), heartbeatIntervalMs);
     let run: Parameters<UnitOfWork['apply']>[0] = [];
 
     // Offsets are committed after each unit of work, so a stop or a crash
     // redelivers at most the unit in hand.
-    const commit = async (offset: string) => {
-      resolveOffset(offset);
-      await commitResolved(payload);
-    };
+    const commit = (offset: string) => batch.commit(offset);
     /** Applies the run in hand; false if its partition is now blocked. */
     const flushRun = async (): Promise<boolean> => {
       if (run.length === 0) return true;
       const outcome = await this.unit.apply(run, attempts);
       if (outcome.done > 0) await commit(run[outcome.done - 1]!.message.offset);
       if (outcome.blocked) {
-        this.block(key, where, outcome.blocked, attempts, pause);
+        this.block(key, where, outcome.blocked, attempts, () => batch.pause());
         return false;
       }
       this.unblock(key);
@@ -256,8 +239,8 @@ export class EventConsumer {
     };
 
     try {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) return;
+      for (const message of batch.records) {
+        if (!batch.current()) return;
         const decoded = decodeMessage(message);
         if (decoded.ok) {
           run.push({ event: decoded.event, message, where });
@@ -303,7 +286,7 @@ export class EventConsumer {
     this.blocked.delete(key);
   }
 
-  private async deadLetter(message: KafkaMessage, where: Where, failure: Failure, attempts: number): Promise<void> {
+  private async deadLetter(message: ConsumedRecord, where: Where, failure: Failure, attempts: number): Promise<void> {
     await this.deadLetters.publish({
       message,
       sourceTopic: where.topic,
@@ -316,12 +299,3 @@ export class EventConsumer {
     });
   }
 }
-
-/**
- * Through the batch's own commit, not `consumer.commitOffsets`: that one is a
- * no-op once a stop has begun, and a stop must still commit the unit it finished.
- */
-const commitResolved = async ({ commitOffsetsIfNecessary, uncommittedOffsets }: EachBatchPayload) => {
-  const offsets = uncommittedOffsets();
-  if (offsets.topics.some((t) => t.partitions.length > 0)) await commitOffsetsIfNecessary(offsets);
-};

@@ -1,9 +1,9 @@
 import { ContractViolation, type DomainEvent, Headers, maxEventBytes, parseEvent } from '@orderflow/events';
-import type { KafkaMessage } from 'kafkajs';
+import type { ConsumedRecord } from '../kafka/kafka.port';
 
 export type Decoded =
-  | { ok: true; event: DomainEvent; message: KafkaMessage }
-  | { ok: false; reason: string; code: string; message: KafkaMessage };
+  | { ok: true; event: DomainEvent; message: ConsumedRecord }
+  | { ok: false; reason: string; code: string; message: ConsumedRecord };
 
 // Fatal: bytes that are not UTF-8 are refused, not turned into U+FFFD and let through.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -15,7 +15,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * from an outbox, and one whose header disagrees would be deduplicated under
  * the wrong id by whoever trusts the header.
  */
-export function decodeMessage(message: KafkaMessage): Decoded {
+export function decodeMessage(message: ConsumedRecord): Decoded {
   const fail = (code: string, reason: string): Decoded => ({ ok: false, code, reason, message });
   if (message.value === null) return fail('EMPTY_VALUE', 'the message has no value');
   if (message.value.length > maxEventBytes) {

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { type DomainEvent, type EventOf, type EventType, Headers } from '@orderflow/events';
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
-import type { KafkaMessage } from 'kafkajs';
+import type { ConsumedRecord } from '../kafka/kafka.port';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/transaction';
 import { headerText } from '../kafka/header.text';
@@ -54,7 +54,7 @@ export interface Where {
 /** A decoded message of one partition, in partition order. */
 export interface UnitItem {
   event: DomainEvent;
-  message: KafkaMessage;
+  message: ConsumedRecord;
   where: Where;
 }
 

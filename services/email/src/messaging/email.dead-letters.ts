@@ -1,7 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Headers } from '@orderflow/events';
-import { DeadLetterPublisher, createSafeProducer } from '@orderflow/messaging';
-import type { Kafka, Producer } from 'kafkajs';
+import { DeadLetterPublisher, type KafkaClient, type RecordProducer } from '@orderflow/messaging';
 
 /** An email given up for good, set aside with the event that called for it. */
 export interface EmailDeadLetter {
@@ -39,15 +38,15 @@ export interface KafkaDeadLettersOptions {
  * requeueing the row sends it again (README).
  */
 export class KafkaDeadLetters implements DeadLetters, OnApplicationShutdown {
-  private readonly producer: Producer;
+  private readonly producer: RecordProducer;
   private readonly publisher: DeadLetterPublisher;
   private connected: Promise<void> | undefined;
 
   constructor(
-    kafka: Kafka,
+    kafka: KafkaClient,
     private readonly options: KafkaDeadLettersOptions,
   ) {
-    this.producer = createSafeProducer(kafka);
+    this.producer = kafka.safeProducer();
     this.publisher = new DeadLetterPublisher(this.producer, options.topic);
   }
 
