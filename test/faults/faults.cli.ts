@@ -252,7 +252,11 @@ async function main(): Promise<number> {
         'dead letters added, read-model rows that differ from the event store; recover = from the mending until every order accepted before it completed its saga, emails included.',
       rows,
       notes: [
-        'Rows of a scenario re-run alone (`--only`) replace its earlier rows; the other rows are from the previous full run.',
+        ...(kept.length > 0
+          ? [
+              'Rows of a scenario re-run alone (`--only`) replace its earlier rows; the other rows are from the previous full run.',
+            ]
+          : []),
         "SMTP duplicates allowed: 8 (the sender's connections) when the email service or MailDev is SIGKILLed — a send in flight at that instant may have been stored by the server without the client hearing its 250 (RFC 1047); 0 for every other fault.",
       ],
     });
