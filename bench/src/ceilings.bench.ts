@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel } from 'kafkajs';
+import { type KafkaClient, createKafka, kafkaClientLibrary } from '@orderflow/messaging';
 import { Client } from 'pg';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { anOrderPlaced } from '../../test/support/event.factory';
@@ -14,7 +14,7 @@ import { CpuSampler } from './cpu.sampler';
 /**
  * The ceilings the system's figures are compared with, measured on the same
  * broker and database in the same run:
- *   - kafkajs idempotent producer (acks=all), ~1 KB events, 100 per send
+ *   - the Kafka client's idempotent producer (acks=all), ~1 KB events, 100 per send
  *   - produce → consume round trip of one message at a time
  *   - raw `pg` single-row transactions (BEGIN/INSERT/COMMIT) on one connection
  *   - the SMTP server (MailDev) taking the email service's own rendered
@@ -36,7 +36,7 @@ export interface Ceilings {
 
 export async function measureCeilings(seconds = SECONDS): Promise<Ceilings> {
   const brokers = [config.kafka.bootstrap];
-  const kafka = new Kafka({ clientId: 'bench-ceilings', brokers, logLevel: logLevel.NOTHING });
+  const kafka = createKafka('bench-ceilings', brokers, { logLevel: 'nothing' });
   const topics = await createTestTopics(brokers, [
     { purpose: 'bench-produce-1p', partitions: 1 },
     { purpose: 'bench-produce-6p', partitions: 6 },
@@ -69,12 +69,12 @@ export async function ceilings(): Promise<BenchReport> {
       'JSON envelopes; emails are the email service’s own ORDER_CONFIRMED email, rendered by its templates.',
     rows: [
       {
-        ceiling: 'kafkajs idempotent producer, acks=all, 1 partition',
+        ceiling: `${kafkaClientLibrary.name} idempotent producer, acks=all, 1 partition`,
         value: round(c.producer1p, 0),
         unit: 'events/s',
       },
       {
-        ceiling: 'kafkajs idempotent producer, acks=all, 6 partitions',
+        ceiling: `${kafkaClientLibrary.name} idempotent producer, acks=all, 6 partitions`,
         value: round(c.producer6p, 0),
         unit: 'events/s',
       },
@@ -87,8 +87,8 @@ export async function ceilings(): Promise<BenchReport> {
   };
 }
 
-export async function producerThroughput(kafka: Kafka, topic: string, seconds = SECONDS): Promise<number> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+export async function producerThroughput(kafka: KafkaClient, topic: string, seconds = SECONDS): Promise<number> {
+  const producer = kafka.safeProducer();
   await producer.connect();
   const value = JSON.stringify(
     anOrderPlaced({
@@ -100,7 +100,7 @@ export async function producerThroughput(kafka: Kafka, topic: string, seconds = 
   const started = performance.now();
   const deadline = started + seconds * 1000;
   while (performance.now() < deadline) {
-    await producer.send({ topic, acks: -1, messages });
+    await producer.send(topic, messages);
     sent += messages.length;
   }
   const rate = sent / ((performance.now() - started) / 1000);
@@ -108,15 +108,18 @@ export async function producerThroughput(kafka: Kafka, topic: string, seconds = 
   return rate;
 }
 
-async function roundTrip(kafka: Kafka, topic: string, seconds: number): Promise<number[]> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = kafka.consumer({ groupId: `bench-rtt-${randomUUID()}`, maxWaitTimeInMs: 10 });
-  await Promise.all([producer.connect(), consumer.connect()]);
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const waiting = new Map<string, (at: number) => void>();
-  await consumer.run({
-    eachMessage: async ({ message }) => waiting.get(message.key?.toString() ?? '')?.(performance.now()),
+async function roundTrip(kafka: KafkaClient, topic: string, seconds: number): Promise<number[]> {
+  const producer = kafka.safeProducer();
+  // A fresh topic: from its end is from its beginning.
+  const consumer = kafka.tail({
+    groupId: `bench-rtt-${randomUUID()}`,
+    topics: [topic],
+    fetchMaxWaitMs: 10,
+    commits: true,
   });
+  await producer.connect();
+  const waiting = new Map<string, (at: number) => void>();
+  await consumer.run((record) => waiting.get(record.key?.toString() ?? '')?.(performance.now()));
   // Let the consumer join before timing anything.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   const samples: number[] = [];
@@ -125,11 +128,11 @@ async function roundTrip(kafka: Kafka, topic: string, seconds: number): Promise<
     const key = randomUUID();
     const arrived = new Promise<number>((resolve) => waiting.set(key, resolve));
     const sentAt = performance.now();
-    await producer.send({ topic, acks: -1, messages: [{ key, value: '{}' }] });
+    await producer.send(topic, [{ key, value: '{}' }]);
     samples.push((await arrived) - sentAt);
     waiting.delete(key);
   }
-  await Promise.all([producer.disconnect(), consumer.disconnect()]);
+  await Promise.all([producer.disconnect(), consumer.stop()]);
   return samples;
 }
 

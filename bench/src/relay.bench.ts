@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import {
@@ -14,7 +13,7 @@ import { freshDatabase } from '../../test/support/test-database';
 import { createOutboxTestTopic, createTestTopics } from '../../test/support/test-topics';
 import { TopicTail } from '../../test/support/topic.tail';
 import { waitUntil } from '../../test/support/wait-until';
-import { PollingOutboxRelay, createSafeProducer, writeToOutbox } from '@orderflow/messaging';
+import { PollingOutboxRelay, createKafka, kafkaClientLibrary, writeToOutbox } from '@orderflow/messaging';
 import { producerThroughput } from './ceilings.bench';
 import { type BenchReport, percentile, round } from './bench.results';
 
@@ -106,9 +105,7 @@ async function withPollingRelay<T>(name: string, { before, run }: Measurement<T>
   await client.connect();
   const topic = await createOutboxTestTopic(brokers, 6);
   const tail = await TopicTail.start(brokers, topic.topic);
-  const producer = createSafeProducer(
-    new Kafka({ clientId: 'bench-polling-relay', brokers, logLevel: logLevel.NOTHING }),
-  );
+  const producer = createKafka('bench-polling-relay', brokers, { logLevel: 'nothing' }).safeProducer();
   await producer.connect();
   await before?.(client, topic.aggregateType);
   const relay = new PollingOutboxRelay(db.pool, producer, { batchSize: 1_000, idleMs: 5 });
@@ -168,7 +165,7 @@ const throughput: Measurement<number> = {
 const latencyRun: Measurement<number[]> = { run: latency };
 
 export async function relay(): Promise<BenchReport> {
-  const kafka = new Kafka({ clientId: 'bench-relay', brokers: [config.kafka.bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = createKafka('bench-relay', [config.kafka.bootstrap], { logLevel: 'nothing' });
   const ceilingTopic = await createTestTopics(
     [config.kafka.bootstrap],
     [{ purpose: 'bench-relay-ceiling', partitions: 6 }],
@@ -202,7 +199,7 @@ export async function relay(): Promise<BenchReport> {
     ),
   ];
   rows.push({
-    relay: 'raw kafkajs idempotent producer (ceiling)',
+    relay: `raw ${kafkaClientLibrary.name} idempotent producer (ceiling)`,
     'p50 ms @1k/s': '',
     'p99 ms @1k/s': '',
     'max ms': '',

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseEvent } from '@orderflow/events';
-import { partitionRanges, readRanges } from '@orderflow/messaging';
-import { Kafka, logLevel } from 'kafkajs';
+import { type KafkaClient, createKafka, kafkaClientLibrary, partitionRanges } from '@orderflow/messaging';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { freshDatabase } from '../../test/support/test-database';
 import { createTestTopics } from '../../test/support/test-topics';
@@ -16,14 +15,14 @@ import { measureGc } from './gc.meter';
  * Replay: the orders read model rebuilt from N events (default 1,000,000:
  * half OrderPlaced, half OrderConfirmed, over N/2 orders) on a topic shaped
  * like orders.events (6 partitions, keyed by order id), into a throw-away
- * database — the same code as `npm run replay`. Compared with a raw kafkajs
+ * database — the same code as `npm run replay`. Compared with a raw client
  * consume-only pass over the same topic. RSS sampled as the count grows.
  */
 const config = loadStackConfig();
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 
-async function fill(kafka: Kafka, topic: string): Promise<number> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+async function fill(kafka: KafkaClient, topic: string): Promise<number> {
+  const producer = kafka.safeProducer();
   await producer.connect();
   const started = performance.now();
   const now = new Date().toISOString();
@@ -57,7 +56,7 @@ async function fill(kafka: Kafka, topic: string): Promise<number> {
         { key: orderId, value: JSON.stringify(confirmed) },
       );
     }
-    await producer.send({ topic, acks: -1, messages });
+    await producer.send(topic, messages);
   }
   await producer.disconnect();
   return EVENTS / ((performance.now() - started) / 1000);
@@ -79,7 +78,7 @@ function decodeRates(values: Buffer[]): { events: number; json: number; validate
 
 export async function replay(): Promise<BenchReport> {
   const brokers = [config.kafka.bootstrap];
-  const kafka = new Kafka({ clientId: 'bench-replay', brokers, logLevel: logLevel.NOTHING });
+  const kafka = createKafka('bench-replay', brokers, { logLevel: 'nothing' });
   const topics = await createTestTopics(brokers, [{ purpose: 'bench-replay', partitions: 6 }]);
   const topic = topics.names[0]!;
   try {
@@ -88,8 +87,7 @@ export async function replay(): Promise<BenchReport> {
     const rawStarted = performance.now();
     let raw = 0;
     let sample: Buffer[] = [];
-    await readRanges(
-      kafka,
+    await kafka.readRanges(
       topic,
       await partitionRanges(kafka, topic, { kind: 'beginning' }),
       (messages) => {
@@ -127,11 +125,11 @@ export async function replay(): Promise<BenchReport> {
     return {
       title: `Replay: orders read model from ${EVENTS.toLocaleString('en')} events`,
       method:
-        'Events produced onto a 6-partition topic keyed by order id, then (1) a raw kafkajs consume-only pass, (2) the replay ' +
+        `Events produced onto a 6-partition topic keyed by order id, then (1) a raw ${kafkaClientLibrary.name} consume-only pass, (2) the replay ` +
         'command’s code into a fresh database: decode + zod parse, fold in memory, COPY into a table beside the live one ' +
         '(two writes in flight), then its secondary indexes and the swap.',
       rows: [
-        { what: 'raw kafkajs consume-only pass', 'events/s': round(rawRate, 0), 'ratio to raw': 1 },
+        { what: `raw ${kafkaClientLibrary.name} consume-only pass`, 'events/s': round(rawRate, 0), 'ratio to raw': 1 },
         {
           what: 'replay into orders_view_v1',
           'events/s': round(replayRate, 0),

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
-import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import net from 'node:net';
 import path from 'node:path';
+import { createKafka } from '@orderflow/messaging';
 import { loadStackConfig } from '../src/config/stack.config';
 import { isAlive, processesUnder, waitFor } from '../src/process/process.registry';
 import { repoRoot, runStack, stackStatus } from '../../test/harness/stack.cli';
@@ -104,20 +104,13 @@ describe('stack down', () => {
     );
     expect(up.components.orders?.instances).toHaveLength(1);
     // Every topic on three replicas, refusing writes fewer than two have.
-    const admin = new Kafka({
-      clientId: 'stack-test',
-      brokers: config.kafka.brokers,
-      logLevel: logLevel.NOTHING,
-    }).admin();
+    const admin = createKafka('stack-test', config.kafka.brokers, { logLevel: 'nothing' }).admin();
     await admin.connect();
     try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: ['orders.events', '__consumer_offsets'] });
+      const topics = await admin.describeTopics(['orders.events', '__consumer_offsets']);
       for (const topic of topics) expect(topic.partitions.every((p) => p.replicas.length === 3)).toBe(true);
-      const { resources } = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: 'orders.events', configNames: ['min.insync.replicas'] }],
-      });
-      expect(resources[0]?.configEntries[0]?.configValue).toBe('2');
+      const configs = await admin.topicConfigs(['orders.events']);
+      expect(configs.get('orders.events')?.['min.insync.replicas']).toBe('2');
     } finally {
       await admin.disconnect();
     }

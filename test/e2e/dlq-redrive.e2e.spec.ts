@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Headers, Topics } from '@orderflow/events';
-import { Kafka, Partitioners, type Producer, logLevel } from 'kafkajs';
+import { type RecordProducer, createKafka } from '@orderflow/messaging';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { runCli } from '../support/cli';
 import { anEnvelope } from '../support/event.factory';
@@ -55,13 +55,11 @@ const deadLettersOf = async (eventId: string, count: number) =>
     250,
   );
 
-let producer: Producer;
+let producer: RecordProducer;
 let tail: TopicTail;
 beforeAll(async () => {
-  // The partitioner Debezium's (Java) producer and the redriver use: one key, one partition.
-  producer = new Kafka({ clientId: 'dlq-e2e', brokers, logLevel: logLevel.NOTHING }).producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
+  // Partitions as Debezium's (Java) producer and the redriver do: one key, one partition.
+  producer = createKafka('dlq-e2e', brokers, { logLevel: 'nothing' }).safeProducer();
   await producer.connect();
   tail = await TopicTail.start(brokers, Topics.paymentsEvents);
 });
@@ -88,11 +86,7 @@ describe('dlq redrive', () => {
       'orderflow-test': 'dlq-redrive.e2e',
     };
 
-    await producer.send({
-      topic: Topics.paymentsEvents,
-      acks: -1,
-      messages: [{ key: orderId, value: JSON.stringify(event), headers }],
-    });
+    await producer.send(Topics.paymentsEvents, [{ key: orderId, value: JSON.stringify(event), headers }]);
     const arrived = await tail.waitFor('the event on payments.events', (ms) => ms.some((m) => m.key === orderId));
     const sent = arrived.find((m) => m.key === orderId)!;
 

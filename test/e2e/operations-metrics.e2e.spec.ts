@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Topics } from '@orderflow/events';
-import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { type Tail, createKafka } from '@orderflow/messaging';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { anOrderRequest, inParallel, orderRequest, postOrder } from '../support/orders.client';
 import { scrape, sumOf } from '../support/prometheus.text';
@@ -54,7 +54,7 @@ describe('operations metrics', () => {
     // A group of the project's (`payments.` prefix) that this test stops and starts: a real member of a
     // real group on orders.events, whose lag the orders service reads from the broker like any other.
     const groupId = `payments.lag-probe-${randomUUID()}`;
-    const kafka = new Kafka({ clientId: 'lag-probe', brokers: [config.kafka.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = createKafka('lag-probe', [config.kafka.bootstrap], { logLevel: 'nothing' });
     const lagOf = async () => {
       const samples = await scrape(orders.url);
       return {
@@ -69,15 +69,15 @@ describe('operations metrics', () => {
     };
     const admin = kafka.admin();
     await admin.connect();
-    let consumer: Consumer | undefined;
+    let consumer: Tail | undefined;
     try {
       // The group starts at the end of every partition, with no member running: a stopped consumer.
-      const ends = await admin.fetchTopicOffsets(Topics.ordersEvents);
-      await admin.setOffsets({
+      const ends = await admin.topicOffsets(Topics.ordersEvents);
+      await admin.setCommittedOffsets(
         groupId,
-        topic: Topics.ordersEvents,
-        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
-      });
+        Topics.ordersEvents,
+        ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      );
       await waitUntil('the orders service reads the new group, with no lag', async () => {
         const samples = await scrape(orders.url);
         return samples.some((s) => s.name === 'orderflow_consumer_lag_messages' && s.labels.group === groupId);
@@ -93,13 +93,11 @@ describe('operations metrics', () => {
       });
 
       // Started: it consumes from its committed offsets and commits after each batch.
-      consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-      await consumer.connect();
-      await consumer.subscribe({ topic: Topics.ordersEvents });
-      await consumer.run({ eachMessage: async () => undefined });
+      consumer = kafka.tail({ groupId, topics: [Topics.ordersEvents], fetchMaxWaitMs: 100, commits: true });
+      await consumer.run(() => undefined);
       await waitUntil('the lag is back to 0 once the group consumes again', async () => (await lagOf()).messages === 0);
     } finally {
-      await consumer?.disconnect();
+      await consumer?.stop();
       await admin.deleteGroups([groupId]).catch(() => undefined);
       await admin.disconnect();
     }

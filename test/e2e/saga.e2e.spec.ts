@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { Headers, Topics } from '@orderflow/events';
+import { createKafka } from '@orderflow/messaging';
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { anOrderRequest, inParallel, orderRequest, postOrder } from '../support/orders.client';
 import { waitUntil } from '../support/wait-until';
@@ -205,21 +205,16 @@ describe('order saga', () => {
     }[];
     expect(placed?.type).toBe('OrderPlaced');
 
-    const producer = new Kafka({
-      clientId: 'e2e-republish',
-      brokers: [config.kafka.bootstrap],
-      logLevel: logLevel.NOTHING,
-    }).producer();
+    const producer = createKafka('e2e-republish', [config.kafka.bootstrap], { logLevel: 'nothing' }).safeProducer();
     await producer.connect();
-    await producer.send({
-      topic: Topics.ordersEvents,
-      acks: -1,
-      messages: Array.from({ length: 5 }, () => ({
+    await producer.send(
+      Topics.ordersEvents,
+      Array.from({ length: 5 }, () => ({
         key: orderId,
         value: JSON.stringify(placed),
         headers: { [Headers.eventId]: placed!.eventId, [Headers.eventType]: 'OrderPlaced' },
       })),
-    });
+    );
     // Something after the copies, on the same partition: once its effect shows, the copies were handled.
     expect((await orderRequest('POST', `/orders/${orderId}/ship`)).status).toBe(200);
     await untilEmails(orderId, ['ORDER_RECEIVED', 'ORDER_CONFIRMED', 'ORDER_SHIPPED']);

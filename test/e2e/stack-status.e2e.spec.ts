@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '@orderflow/messaging';
 import { Client } from 'pg';
 import { loadStackConfig, serviceNames } from '../../infra/src/config/stack.config';
 import { topicDeclarations } from '../../infra/src/provision/topics.declaration';
@@ -13,7 +13,7 @@ const config = loadStackConfig();
 
 describe('the running stack', () => {
   it('has every declared topic on the broker', async () => {
-    const admin = new Kafka({ clientId: 'e2e', brokers: [config.kafka.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    const admin = createKafka('e2e', [config.kafka.bootstrap], { logLevel: 'nothing' }).admin();
     await admin.connect();
     const topics = await admin.listTopics();
     await admin.disconnect();

@@ -1,5 +1,5 @@
 import { Headers, Topics } from '@orderflow/events';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '@orderflow/messaging';
 import type { StackConfig } from '../../infra/src/config/stack.config';
 import type { StreamRecorder } from './saga.books';
 import { StackFaults, sleep } from './stack.faults';
@@ -80,16 +80,10 @@ async function produce(
   topic: string,
   messages: { key: string; value: Buffer; headers: Record<string, string> }[],
 ) {
-  const producer = new Kafka({
-    clientId: 'orderflow-faults',
-    brokers: [config.kafka.bootstrap],
-    logLevel: logLevel.NOTHING,
-  }).producer({
-    idempotent: true,
-  });
+  const producer = createKafka('orderflow-faults', [config.kafka.bootstrap], { logLevel: 'nothing' }).safeProducer();
   await producer.connect();
   try {
-    await producer.send({ topic, acks: -1, messages });
+    await producer.send(topic, messages);
   } finally {
     await producer.disconnect();
   }

@@ -1,6 +1,5 @@
 import { Topics } from '@orderflow/events';
-import { createKafka, decodeMessage } from '@orderflow/messaging';
-import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { type Tail, createKafka, decodeMessage } from '@orderflow/messaging';
 import { Client } from 'pg';
 import type { StackConfig } from '../../infra/src/config/stack.config';
 import type { PlacedOrder } from './order.load';
@@ -27,47 +26,44 @@ interface Seen {
 export class StreamRecorder {
   readonly byOrder = new Map<string, Map<string, Seen>>();
 
-  private constructor(private readonly consumer: Consumer) {}
+  private constructor(private readonly tail: Tail) {}
 
   static async start(config: StackConfig, runId: string): Promise<StreamRecorder> {
     // The services' client settings: a recorder slower than the consumers to find a restarted broker
-    // (kafkajs' defaults back off up to 30 s) would see the saga late and report the recovery late.
+    // (a client's defaults may back off up to 30 s) would see the saga late and report the recovery late.
     const kafka = createKafka('orderflow-faults', [config.kafka.bootstrap]);
     const topics = [Topics.ordersEvents, Topics.paymentsEvents, Topics.emailEvents];
     const admin = kafka.admin();
     await admin.connect();
-    const ends = await Promise.all(
-      topics.map(async (topic) => ({ topic, ends: await admin.fetchTopicOffsets(topic) })),
-    );
+    const ends = await Promise.all(topics.map(async (topic) => ({ topic, ends: await admin.topicOffsets(topic) })));
     await admin.disconnect();
-    const consumer = kafka.consumer({
-      groupId: `faults.recorder.${runId}`,
-      maxWaitTimeInMs: 100,
-      sessionTimeout: 6_000,
-      heartbeatInterval: 1_000,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => true },
+    const recorder = new StreamRecorder(
+      kafka.tail({
+        groupId: `faults.recorder.${runId}`,
+        topics,
+        startAt: ends.flatMap(({ topic, ends: partitions }) =>
+          partitions.map(({ partition, high }) => ({ topic, partition, offset: high })),
+        ),
+        fetchMaxWaitMs: 100,
+        commits: true,
+        sessionTimeoutMs: 6_000,
+        heartbeatIntervalMs: 1_000,
+      }),
+    );
+    await recorder.tail.run((message) => {
+      const key = message.key?.toString();
+      // What the consumers refuse (poison a scenario sent on purpose) is not history: read as they read.
+      const decoded = decodeMessage(message);
+      if (!key || !decoded.ok) return;
+      if (!recorder.byOrder.has(key)) recorder.byOrder.set(key, new Map());
+      const events = recorder.byOrder.get(key)!;
+      if (!events.has(decoded.event.eventId)) {
+        events.set(decoded.event.eventId, {
+          ...(decoded.event as unknown as Omit<Seen, 'seenAt'>),
+          seenAt: Date.now(),
+        });
+      }
     });
-    const recorder = new StreamRecorder(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topics });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const key = message.key?.toString();
-        // What the consumers refuse (poison a scenario sent on purpose) is not history: read as they read.
-        const decoded = decodeMessage(message);
-        if (!key || !decoded.ok) return;
-        if (!recorder.byOrder.has(key)) recorder.byOrder.set(key, new Map());
-        const events = recorder.byOrder.get(key)!;
-        if (!events.has(decoded.event.eventId)) {
-          events.set(decoded.event.eventId, {
-            ...(decoded.event as unknown as Omit<Seen, 'seenAt'>),
-            seenAt: Date.now(),
-          });
-        }
-      },
-    });
-    for (const { topic, ends: partitions } of ends)
-      for (const { partition, offset } of partitions) consumer.seek({ topic, partition, offset });
     return recorder;
   }
 
@@ -76,7 +72,7 @@ export class StreamRecorder {
   }
 
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
+    await this.tail.stop();
   }
 }
 
@@ -159,16 +155,12 @@ export async function smtpCopies(config: StackConfig, runId: string): Promise<Ma
 
 /** Messages on the dead-letter topics now: compared before and after a run. */
 export async function deadLetterCounts(config: StackConfig): Promise<Record<string, number>> {
-  const admin = new Kafka({
-    clientId: 'orderflow-faults-dlq',
-    brokers: [config.kafka.bootstrap],
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  const admin = createKafka('orderflow-faults-dlq', [config.kafka.bootstrap], { logLevel: 'nothing' }).admin();
   await admin.connect();
   try {
     const counts: Record<string, number> = {};
     for (const topic of [Topics.ordersDeadLetter, Topics.paymentsDeadLetter, Topics.emailDeadLetter]) {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await admin.topicOffsets(topic);
       counts[topic] = offsets.reduce((sum, p) => sum + Number(p.high), 0);
     }
     return counts;

@@ -1,5 +1,5 @@
 import { type AnyEnvelope, Headers } from '@orderflow/events';
-import { Kafka, type Producer, logLevel } from 'kafkajs';
+import { type RecordProducer, createKafka } from '@orderflow/messaging';
 
 /**
  * Publishes events the way Debezium's EventRouter does: keyed by aggregate id,
@@ -7,33 +7,28 @@ import { Kafka, type Producer, logLevel } from 'kafkajs';
  * only (never a service's real `<aggregate>.events`).
  */
 export class EventPublisher {
-  private constructor(private readonly producer: Producer) {}
+  private constructor(private readonly producer: RecordProducer) {}
 
   static async connect(brokers: string[]): Promise<EventPublisher> {
-    const producer = new Kafka({
-      clientId: 'orderflow-test-publisher',
-      brokers,
-      logLevel: logLevel.NOTHING,
-    }).producer();
+    const producer = createKafka('orderflow-test-publisher', brokers, { logLevel: 'nothing' }).safeProducer();
     await producer.connect();
     return new EventPublisher(producer);
   }
 
   async publish(topic: string, events: AnyEnvelope[]): Promise<void> {
-    await this.producer.send({
+    await this.producer.send(
       topic,
-      acks: -1,
-      messages: events.map((event) => ({
+      events.map((event) => ({
         key: event.aggregateId,
         value: JSON.stringify(event),
         headers: { [Headers.eventId]: event.eventId, [Headers.eventType]: event.type },
       })),
-    });
+    );
   }
 
   /** A raw message, e.g. one that is no event at all. */
   async publishRaw(topic: string, key: string, value: string): Promise<void> {
-    await this.producer.send({ topic, acks: -1, messages: [{ key, value }] });
+    await this.producer.send(topic, [{ key, value }]);
   }
 
   async disconnect(): Promise<void> {

@@ -1,22 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '@orderflow/messaging';
 
 /** Creates topics by exact name (the broker creates none on its own); `remove` deletes them. */
 async function createTopics(
   brokers: string[],
   topics: { name: string; partitions: number }[],
 ): Promise<() => Promise<void>> {
-  const admin = new Kafka({ clientId: 'orderflow-test-topics', brokers, logLevel: logLevel.NOTHING }).admin();
+  const kafka = createKafka('orderflow-test-topics', brokers, { logLevel: 'nothing' });
+  const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
-  });
+  await admin.createTopics(topics.map((t) => ({ topic: t.name, partitions: t.partitions, replicationFactor: 1 })));
   await admin.disconnect();
   return async () => {
-    await admin.connect();
-    await admin.deleteTopics({ topics: topics.map((t) => t.name) }).catch(() => undefined);
-    await admin.disconnect();
+    const remover = kafka.admin();
+    await remover.connect();
+    await remover.deleteTopics(topics.map((t) => t.name)).catch(() => undefined);
+    await remover.disconnect();
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { type PartitionOffsets, type Tail, createKafka } from '@orderflow/messaging';
 import { waitUntil } from './wait-until';
 
 export interface TailedMessage {
@@ -21,19 +21,19 @@ export interface TailedMessage {
 export class TopicTail {
   readonly messages: TailedMessage[] = [];
 
-  private constructor(private readonly consumer: Consumer) {}
+  private constructor(private readonly tail: Tail) {}
 
   static async start(brokers: string[], topic: string): Promise<TopicTail> {
-    const kafka = new Kafka({ clientId: 'orderflow-test-tail', brokers, logLevel: logLevel.NOTHING });
+    const kafka = createKafka('orderflow-test-tail', brokers, { logLevel: 'nothing' });
     const admin = kafka.admin();
     await admin.connect();
-    let ends: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
+    let ends: PartitionOffsets[];
     try {
       // A topic created a moment ago may not have its leaders yet: NOT_LEADER… is retriable, wait it out.
       ends = await waitUntil(
         `the offsets of ${topic}`,
         () =>
-          admin.fetchTopicOffsets(topic).catch((error: unknown) => {
+          admin.topicOffsets(topic).catch((error: unknown) => {
             if ((error as { retriable?: boolean }).retriable) return false;
             throw error;
           }),
@@ -44,29 +44,29 @@ export class TopicTail {
       await admin.disconnect();
     }
 
-    const consumer = kafka.consumer({ groupId: `test-tail-${randomUUID()}`, maxWaitTimeInMs: 100 });
-    const tail = new TopicTail(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topic });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers ?? {})) {
-          if (value !== undefined) headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
-        }
-        tail.messages.push({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key?.toString('utf8') ?? null,
-          value: message.value?.toString('utf8') ?? null,
-          headers,
-          arrivedAt: Date.now(),
-        });
-      },
+    const tail = new TopicTail(
+      kafka.tail({
+        groupId: `test-tail-${randomUUID()}`,
+        topics: [topic],
+        startAt: ends.map(({ partition, high }) => ({ topic, partition, offset: high })),
+        fetchMaxWaitMs: 100,
+      }),
+    );
+    await tail.tail.run((record) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(record.headers ?? {})) {
+        if (value !== undefined) headers[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+      }
+      tail.messages.push({
+        topic,
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key?.toString('utf8') ?? null,
+        value: record.value?.toString('utf8') ?? null,
+        headers,
+        arrivedAt: Date.now(),
+      });
     });
-    for (const { partition, offset } of ends) consumer.seek({ topic, partition, offset });
     return tail;
   }
 
@@ -79,6 +79,6 @@ export class TopicTail {
   }
 
   async stop(): Promise<void> {
-    await this.consumer.disconnect();
+    await this.tail.stop();
   }
 }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '@orderflow/messaging';
 import type { KafkaNode, StackConfig } from '../config/stack.config';
 import { type ProcessRegistry, waitFor } from '../process/process.registry';
 import { type JvmArtifacts, javaArgs, jmxExporterAgent } from './jvm.artifacts';
@@ -154,17 +154,10 @@ export async function kafkaNodeReady(node: KafkaNode): Promise<boolean> {
 }
 
 async function clusterBrokers(addresses: string[]): Promise<number[]> {
-  const admin = new Kafka({
-    clientId: 'orderflow-stack',
-    brokers: addresses,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 0 },
-    connectionTimeout: 1_000,
-  }).admin();
+  const admin = createKafka('orderflow-stack', addresses, { logLevel: 'nothing', probe: true }).admin();
   try {
     await admin.connect();
-    const { brokers } = await admin.describeCluster();
-    return brokers.map((b) => b.nodeId);
+    return await admin.brokerIds();
   } catch {
     return [];
   } finally {

@@ -1,4 +1,4 @@
-import { type DeadLetterSummary, describeDeadLetter, readDeadLetters } from '@orderflow/messaging';
+import { type DeadLetterSummary, createKafka, describeDeadLetter, readDeadLetters } from '@orderflow/messaging';
 import { deadLetterTopics } from '../cli/commands/dlq.command';
 import { type ServiceName, type StackConfig, serviceNames } from '../config/stack.config';
 
@@ -24,15 +24,11 @@ export async function readDeadLettersOfServices(
   config: StackConfig,
   { keep = 5, maxRecords = 10_000 }: { keep?: number; maxRecords?: number } = {},
 ): Promise<DeadLettersReading> {
+  const kafka = createKafka('orderflow-dlq-reader', [config.kafka.bootstrap]);
   const services = await Promise.all(
     serviceNames.map(async (service): Promise<ServiceDeadLetters> => {
       const topic = deadLetterTopics[service];
-      const letters = await readDeadLetters({
-        brokers: [config.kafka.bootstrap],
-        topic,
-        timeoutMs: 15_000,
-        maxRecords,
-      });
+      const letters = await readDeadLetters(kafka, { topic, timeoutMs: 15_000, maxRecords });
       const newestFirst = letters.map(describeDeadLetter).sort((a, b) => b.failedAt.localeCompare(a.failedAt));
       return { service, topic, count: letters.length, last: newestFirst.slice(0, keep) };
     }),

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKafka } from '@orderflow/messaging';
-import type { Consumer } from 'kafkajs';
+import { type Tail, createKafka } from '@orderflow/messaging';
 import { type EventView, viewOf } from '../cli/commands/event.view';
 
 export interface RecentEventsOptions {
@@ -22,7 +21,7 @@ export interface RecentEventsOptions {
 export class RecentEventsFeed {
   readonly groupId = `orderflow.console.${randomUUID()}`;
   private readonly kafka;
-  private consumer: Consumer | undefined;
+  private consumer: Tail | undefined;
   private events: EventView[] = [];
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -62,25 +61,21 @@ export class RecentEventsFeed {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const consumer = this.kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 500 });
+    const consumer = this.kafka.tail({ groupId: this.groupId, topics: this.options.topics, fetchMaxWaitMs: 500 });
     this.consumer = consumer;
-    // kafkajs restarts the consumer itself after a retriable failure; after any other, start anew here.
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.following = false;
-      if (payload.restart) this.lastError = payload.error.message;
-      else this.failed(payload.error);
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      this.following = true;
-      this.lastError = undefined;
+    // The client restarts the tail itself after a retriable failure; after any other, start anew here.
+    consumer.onGroupEvent((event) => {
+      if (event.kind === 'joined') {
+        this.following = true;
+        this.lastError = undefined;
+      } else if (event.kind === 'crashed') {
+        this.following = false;
+        if (event.restarting) this.lastError = messageOf(event.error);
+        else this.failed(event.error);
+      }
     });
     try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: false });
-      await consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ topic, partition, message }) => this.add(viewOf(topic, partition, message)),
-      });
+      await consumer.run((record) => this.add(viewOf(record.topic, record.partition, record)));
     } catch (error) {
       this.failed(error);
     }
@@ -92,7 +87,7 @@ export class RecentEventsFeed {
 
   private failed(error: unknown): void {
     this.following = false;
-    this.lastError = error instanceof Error ? error.message : String(error);
+    this.lastError = messageOf(error);
     if (this.stopped) return;
     clearTimeout(this.retry);
     void this.disconnect().then(() => {
@@ -103,6 +98,8 @@ export class RecentEventsFeed {
   private async disconnect(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
-    await consumer?.disconnect().catch(() => undefined);
+    await consumer?.stop().catch(() => undefined);
   }
 }
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

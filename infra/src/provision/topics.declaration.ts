@@ -3,7 +3,7 @@ import { Topics, type TopicName } from '@orderflow/events';
 /**
  * Every topic the system uses, declared once. `stack up` (and the compose
  * `provision` job) creates or updates them before anything produces or
- * subscribes: a kafkajs subscribe to a topic that does not exist yet fails.
+ * subscribes: a consumer's subscribe to a topic that does not exist yet fails.
  */
 export interface TopicDeclaration {
   name: TopicName | HeartbeatTopic;

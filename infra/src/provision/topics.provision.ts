@@ -1,4 +1,4 @@
-import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '@orderflow/messaging';
 import { type TopicDeclaration, topicDeclarations } from './topics.declaration';
 
 /**
@@ -9,49 +9,38 @@ export async function provisionTopics(
   bootstrap: string,
   declarations: readonly TopicDeclaration[] = topicDeclarations,
 ): Promise<{ created: string[]; updated: string[] }> {
-  const admin = new Kafka({ clientId: 'orderflow-provision', brokers: [bootstrap], logLevel: logLevel.ERROR }).admin();
+  const admin = createKafka('orderflow-provision', [bootstrap], { logLevel: 'error' }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = declarations.filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({
+      await admin.createTopics(
+        missing.map((t) => ({
           topic: t.name,
-          numPartitions: t.partitions,
+          partitions: t.partitions,
           replicationFactor: t.replicationFactor,
-          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+          configs: t.configs,
         })),
-      });
+      );
     }
     const present = declarations.filter((t) => existing.has(t.name));
     const updated: string[] = [];
     if (present.length > 0) {
-      const { topics } = await admin.fetchTopicMetadata({ topics: present.map((t) => t.name) });
+      const topics = await admin.describeTopics(present.map((t) => t.name));
       const grow = present.filter(
-        (t) => (topics.find((m) => m.name === t.name)?.partitions.length ?? 0) < t.partitions,
+        (t) => (topics.find((m) => m.topic === t.name)?.partitions.length ?? 0) < t.partitions,
       );
       if (grow.length > 0) {
-        await admin.createPartitions({ topicPartitions: grow.map((t) => ({ topic: t.name, count: t.partitions })) });
+        await admin.growPartitions(grow.map((t) => ({ topic: t.name, partitions: t.partitions })));
       }
-      const { resources } = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: present.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name })),
-      });
+      const configs = await admin.topicConfigs(present.map((t) => t.name));
       const drifted = present.filter((t) => {
-        const actual = resources.find((r) => r.resourceName === t.name)?.configEntries ?? [];
-        return Object.entries(t.configs).some(([k, v]) => actual.find((e) => e.configName === k)?.configValue !== v);
+        const actual = configs.get(t.name) ?? {};
+        return Object.entries(t.configs).some(([k, v]) => actual[k] !== v);
       });
       if (drifted.length > 0) {
-        await admin.alterConfigs({
-          validateOnly: false,
-          resources: drifted.map((t) => ({
-            type: ConfigResourceTypes.TOPIC,
-            name: t.name,
-            configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-          })),
-        });
+        await admin.alterTopicConfigs(drifted.map((t) => ({ topic: t.name, configs: t.configs })));
       }
       updated.push(...new Set([...grow, ...drifted].map((t) => t.name)));
     }

@@ -3,9 +3,9 @@ export * from './db/prepared';
 export * from './outbox/outbox.writer';
 export * from './outbox/outbox.pruner';
 export * from './inbox/inbox';
-export * from './kafka/kafka.settings';
 export * from './kafka/kafka.port';
-export * from './kafka/kafkajs.adapter';
+// The one client adapter so far, and the one place that names it.
+export { createKafka, kafkaClientLibrary } from './kafka/kafkajs.adapter';
 export * from './consumer/message.decoder';
 export * from './consumer/dead-letter.publisher';
 export * from './consumer/error.classifier';

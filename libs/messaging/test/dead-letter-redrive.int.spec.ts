@@ -1,5 +1,4 @@
 import { type AnyEnvelope, Headers } from '@orderflow/events';
-import { Kafka, type Producer, logLevel } from 'kafkajs';
 import { loadStackConfig } from '../../../infra/src/config/stack.config';
 import { anOrderPlaced } from '../../../test/support/event.factory';
 import { type FreshDatabase, freshDatabase } from '../../../test/support/test-database';
@@ -13,8 +12,8 @@ import {
   type EventHandlers,
   createKafka,
   describeDeadLetter,
+  type RecordProducer,
   findRedrive,
-  kafkajsClient,
   readDeadLetters,
 } from '../src';
 import { EFFECTS_DDL, recordEffects } from './fixtures/effects';
@@ -30,7 +29,8 @@ const config = loadStackConfig();
 const brokers = [config.kafka.bootstrap];
 
 let db: FreshDatabase;
-let producer: Producer;
+const kafka = createKafka('test-dlq-redrive', brokers, { logLevel: 'nothing' });
+let producer: RecordProducer;
 let redriver: DeadLetterRedriver;
 /** Consumers, tails and extra producers to stop; topics to remove only after every producer is gone. */
 const cleanups: (() => Promise<void>)[] = [];
@@ -39,9 +39,9 @@ const removals: (() => Promise<void>)[] = [];
 beforeAll(async () => {
   db = await freshDatabase('dlq_redrive_test', 'orders');
   await db.pool.query(EFFECTS_DDL);
-  producer = new Kafka({ clientId: 'test-producer', brokers, logLevel: logLevel.NOTHING }).producer();
+  producer = kafka.safeProducer();
   await producer.connect();
-  redriver = await DeadLetterRedriver.connect({ brokers });
+  redriver = await DeadLetterRedriver.connect(kafka);
 });
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -80,7 +80,7 @@ const aConsumerWithABug = async () => {
     deadLetterTopic: dlq,
     handlers: handler.handlers,
     pool: db.pool,
-    kafka: kafkajsClient(createKafka('test-consumer', brokers)),
+    kafka: createKafka('test-consumer', brokers),
     sessionTimeoutMs: 6_000,
   });
   await consumer.start();
@@ -90,18 +90,14 @@ const aConsumerWithABug = async () => {
 };
 
 const publish = async (topic: string, event: AnyEnvelope) => {
-  const [sent] = await producer.send({
-    topic,
-    acks: -1,
-    messages: [
-      {
-        key: event.aggregateId,
-        value: JSON.stringify(event),
-        headers: { [Headers.eventId]: event.eventId, [Headers.eventType]: event.type },
-      },
-    ],
-  });
-  return { partition: sent!.partition, offset: sent!.baseOffset! };
+  const [sent] = await producer.send(topic, [
+    {
+      key: event.aggregateId,
+      value: JSON.stringify(event),
+      headers: { [Headers.eventId]: event.eventId, [Headers.eventType]: event.type },
+    },
+  ]);
+  return { partition: sent!.partition, offset: sent!.offset };
 };
 
 const effectCount = async (eventId: string) => {
@@ -114,7 +110,7 @@ const effectCount = async (eventId: string) => {
 /** Waits for the event's dead letter to arrive, then reads it as the CLI does. */
 const deadLetterOf = async (dlq: string, tail: TopicTail, eventId: string): Promise<DeadLetterRecord> => {
   await tail.waitFor('the dead letter', (ms) => ms.some((m) => m.headers[Headers.eventId] === eventId));
-  const letters = await readDeadLetters({ brokers, topic: dlq });
+  const letters = await readDeadLetters(kafka, { topic: dlq });
   const letter = letters.find((l) => describeDeadLetter(l).eventId === eventId);
   if (!letter) throw new Error(`no dead letter of ${eventId} read from ${dlq}`);
   return letter;
@@ -172,7 +168,9 @@ describe('dead-letter redrive', () => {
     await publish(source, event);
     const letter = await deadLetterOf(dlq, dlqTail, event.eventId);
     fix();
-    const other = await DeadLetterRedriver.connect({ brokers, clientId: 'test-other-redriver' });
+    const other = await DeadLetterRedriver.connect(
+      createKafka('test-other-redriver', brokers, { logLevel: 'nothing' }),
+    );
     cleanups.push(() => other.disconnect());
 
     const outcomes = await Promise.all([redriver.redrive(db.pool, letter), other.redrive(db.pool, letter)]);

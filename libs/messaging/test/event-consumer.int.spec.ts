@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
-import { type Producer, logLevel, Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { type AnyEnvelope, Headers } from '@orderflow/events';
 import { loadStackConfig } from '../../../infra/src/config/stack.config';
@@ -15,9 +14,9 @@ import {
   EventConsumer,
   type EventConsumerOptions,
   type EventHandlers,
+  type RecordProducer,
   TransientError,
   createKafka,
-  kafkajsClient,
 } from '../src';
 import { EFFECTS_DDL, recordEffects } from './fixtures/effects';
 
@@ -31,15 +30,16 @@ const brokers = [config.kafka.bootstrap];
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 let db: { url: string; pool: Pool };
-let producer: Producer;
-// Deleted only at the end: kafkajs' producer keeps refreshing metadata for every
+const kafka = createKafka('test-event-consumer', brokers, { logLevel: 'nothing' });
+let producer: RecordProducer;
+// Deleted only at the end: the producer keeps refreshing metadata for every
 // topic it ever sent to, and fails once one of them is gone.
 const createdTopics: Topics[] = [];
 
 beforeAll(async () => {
   db = await freshDatabase('messaging_test', 'orders');
   await db.pool.query(EFFECTS_DDL);
-  producer = new Kafka({ clientId: 'test-producer', brokers, logLevel: logLevel.NOTHING }).producer();
+  producer = kafka.safeProducer();
   await producer.connect();
 });
 afterAll(async () => {
@@ -66,7 +66,7 @@ const newTopics = async (partitions = 3): Promise<Topics> => {
 const send = async (
   topic: string,
   messages: { key: string; value: string | null; headers?: Record<string, string>; partition?: number }[],
-) => producer.send({ topic, acks: -1, messages });
+) => producer.send(topic, messages);
 const asMessage = (event: AnyEnvelope) => ({
   key: event.aggregateId,
   value: JSON.stringify(event),
@@ -94,7 +94,7 @@ const startConsumer = async (
     deadLetterTopic: topics.dlq,
     ...('handle' in handlers ? { batchHandler: handlers as BatchHandler } : { handlers }),
     pool: db.pool,
-    kafka: kafkajsClient(createKafka('test-consumer', brokers)),
+    kafka: createKafka('test-consumer', brokers),
     backoff: { initialMs: 20, maxMs: 200 },
     sessionTimeoutMs: 6_000,
     ...options,
@@ -374,11 +374,11 @@ describe('event consumer under transient failures', () => {
 
     await waitUntil('the slow event applied', async () => (await effectsOf([event.eventId])).length === 1, 20_000);
     // The offset commit after the unit was accepted: an expelled member's would have been refused.
-    const admin = new Kafka({ clientId: 'test-admin', brokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = kafka.admin();
     await admin.connect();
     try {
       await waitUntil('the offset committed', async () => {
-        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topics.source] });
+        const [offsets] = await admin.committedOffsets(groupId, [topics.source]);
         return offsets?.partitions.find((p) => p.partition === 0)?.offset === '1';
       });
     } finally {

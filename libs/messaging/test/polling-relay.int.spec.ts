@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import type { Pool } from 'pg';
 import { Headers } from '@orderflow/events';
 import { loadStackConfig } from '../../../infra/src/config/stack.config';
@@ -7,7 +6,7 @@ import { anOrderPlaced } from '../../../test/support/event.factory';
 import { freshDatabase } from '../../../test/support/test-database';
 import { createOutboxTestTopic } from '../../../test/support/test-topics';
 import { TopicTail } from '../../../test/support/topic.tail';
-import { PollingOutboxRelay, createSafeProducer, inTransaction, writeToOutbox } from '../src';
+import { PollingOutboxRelay, createKafka, inTransaction, writeToOutbox } from '../src';
 
 /**
  * The polling relay against the real broker and a throw-away database that no
@@ -20,7 +19,7 @@ describe('polling outbox relay', () => {
   let db: { url: string; pool: Pool };
   let target: Awaited<ReturnType<typeof createOutboxTestTopic>>;
   let tail: TopicTail;
-  const producer = createSafeProducer(new Kafka({ clientId: 'test-relay', brokers, logLevel: logLevel.NOTHING }));
+  const producer = createKafka('test-relay', brokers, { logLevel: 'nothing' }).safeProducer();
 
   beforeAll(async () => {
     db = await freshDatabase('polling_relay_test', 'orders');
@@ -73,14 +72,10 @@ describe('polling outbox relay', () => {
   it('publishes nothing and keeps the rows when the send fails', async () => {
     const event = anOrderPlaced({}, { aggregateType: 'test.cdc.no-such-topic' });
     await inTransaction(db.pool, (tx) => writeToOutbox(tx, [event]));
-    const failing = createSafeProducer(
-      new Kafka({
-        clientId: 'test-relay-down',
-        brokers: ['127.0.0.1:1'],
-        logLevel: logLevel.NOTHING,
-        retry: { retries: 0 },
-      }),
-    );
+    const failing = createKafka('test-relay-down', ['127.0.0.1:1'], {
+      logLevel: 'nothing',
+      probe: true,
+    }).safeProducer();
 
     await expect(new PollingOutboxRelay(db.pool, failing, { batchSize: 10, idleMs: 10 }).relayOnce()).rejects.toThrow();
 

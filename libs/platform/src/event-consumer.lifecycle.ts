@@ -1,10 +1,9 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap, Provider } from '@nestjs/common';
 import { EventConsumer, type EventConsumerOptions, type KafkaClient } from '@orderflow/messaging';
-import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { PG_POOL } from './database.provider';
 import { ReadinessRegistry, type ReadinessReport, type ReadinessSource } from './health/readiness.registry';
-import { KAFKA, KAFKA_CLIENT } from './kafka.provider';
+import { KAFKA } from './kafka.provider';
 import { consumerObserver, watchConsumer } from './metrics/metrics.registry';
 
 /**
@@ -45,18 +44,18 @@ class ConsumerLifecycle implements OnApplicationBootstrap, BeforeApplicationShut
  */
 export function eventConsumerProvider(
   token: symbol,
-  options: (pool: Pool, kafka: Kafka, ...deps: never[]) => Omit<EventConsumerOptions, 'pool' | 'kafka'>,
+  options: (pool: Pool, kafka: KafkaClient, ...deps: never[]) => Omit<EventConsumerOptions, 'pool' | 'kafka'>,
   inject: (string | symbol | (abstract new (...args: never[]) => unknown))[] = [],
 ): Provider {
   return {
     provide: token,
-    inject: [PG_POOL, KAFKA, KAFKA_CLIENT, ReadinessRegistry, ...inject],
-    useFactory: (pool: Pool, kafka: Kafka, client: KafkaClient, readiness: ReadinessRegistry, ...deps: never[]) => {
+    inject: [PG_POOL, KAFKA, ReadinessRegistry, ...inject],
+    useFactory: (pool: Pool, kafka: KafkaClient, readiness: ReadinessRegistry, ...deps: never[]) => {
       const settings = options(pool, kafka, ...deps);
       const consumer = new EventConsumer({
         ...settings,
         pool,
-        kafka: client,
+        kafka,
         observer: consumerObserver(settings.groupId),
       });
       watchConsumer(settings.groupId, { stats: consumer.stats, status: () => consumer.status() });

@@ -1,14 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { createKafka, kafkajsClient } from '@orderflow/messaging';
+import { createKafka } from '@orderflow/messaging';
 import { CLOCK, systemClock } from './clock.port';
 import { PG_POOL, PoolCloser, createPool } from './database.provider';
 import { MalformedRequestFilter } from './http/malformed-request.filter';
 import { RequestValidationFilter } from './http/zod-validation.pipe';
 import { ID_GENERATOR, randomIds } from './id-generator.port';
 import { outboxPrunerProvider } from './outbox-pruner.lifecycle';
-import { KAFKA, KAFKA_CLIENT } from './kafka.provider';
+import { KAFKA } from './kafka.provider';
 import { HealthController } from './health/health.controller';
 import { ReadinessRegistry } from './health/readiness.registry';
 import { ServiceUnavailableInterceptor } from './http/service-unavailable.interceptor';
@@ -35,7 +35,6 @@ export class PlatformModule {
       providers: [
         { provide: PG_POOL, useFactory: () => createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE) },
         { provide: KAFKA, useFactory: () => createKafka(config.SERVICE_NAME, config.KAFKA_BROKERS) },
-        { provide: KAFKA_CLIENT, inject: [KAFKA], useFactory: kafkajsClient },
         { provide: CLOCK, useValue: systemClock },
         { provide: ID_GENERATOR, useValue: randomIds },
         { provide: APP_FILTER, useClass: RequestValidationFilter },
@@ -47,7 +46,7 @@ export class PlatformModule {
         PoolCloser,
         { provide: TracingShutdown, useValue: new TracingShutdown(tracing) },
       ],
-      exports: [PG_POOL, KAFKA, KAFKA_CLIENT, CLOCK, ID_GENERATOR, ReadinessRegistry],
+      exports: [PG_POOL, KAFKA, CLOCK, ID_GENERATOR, ReadinessRegistry],
     };
   }
 }

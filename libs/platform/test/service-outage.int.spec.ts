@@ -77,7 +77,7 @@ const get = async (path: string) => {
 
 describe('a service whose dependencies go away', () => {
   it('serves HTTP and liveness at once while its broker is unreachable, and is ready once its consumer joined', async () => {
-    // Only the bootstrap goes through the proxy: once connected, kafkajs talks to the broker's advertised address.
+    // Only the bootstrap goes through the proxy: once connected, the client talks to the broker's advertised address.
     await kafkaProxy.cut();
     const config = loadServiceConfig(ServiceEnv, {
       SERVICE_NAME: 'outage-test',

@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { KafkaClient } from '@orderflow/messaging';
-import { CLOCK, type Clock, KAFKA_CLIENT, PG_POOL, PlatformModule, ReadinessRegistry } from '@orderflow/platform';
+import { CLOCK, type Clock, KAFKA, PG_POOL, PlatformModule, ReadinessRegistry } from '@orderflow/platform';
 import type { Pool } from 'pg';
 import { EmailNotifications } from './application/email.notifications';
 import { EmailSender } from './application/email.sender';
@@ -35,7 +35,7 @@ export class AppModule {
         },
         {
           provide: DEAD_LETTERS,
-          inject: [KAFKA_CLIENT],
+          inject: [KAFKA],
           useFactory: (kafka: KafkaClient) =>
             new KafkaDeadLetters(kafka, {
               topic: config.EMAIL_DEAD_LETTER_TOPIC,

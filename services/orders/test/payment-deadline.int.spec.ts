@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { type AnyEnvelope, parseEvent } from '@orderflow/events';
-import { PollingOutboxRelay, createSafeProducer } from '@orderflow/messaging';
-import { Kafka, logLevel } from 'kafkajs';
+import { PollingOutboxRelay, createKafka } from '@orderflow/messaging';
 import { loadStackConfig } from '../../../infra/src/config/stack.config';
 import { anEnvelope } from '../../../test/support/event.factory';
 import { EventPublisher } from '../../../test/support/event.publisher';
@@ -36,9 +35,7 @@ let relay: PollingOutboxRelay;
 let ordersTail: TopicTail;
 let payments: EventPublisher;
 const paymentEventsGroup = `test.orders-payment-events-${randomUUID()}`;
-const relayProducer = createSafeProducer(
-  new Kafka({ clientId: 'test-orders-relay', brokers, logLevel: logLevel.NOTHING }),
-);
+const relayProducer = createKafka('test-orders-relay', brokers, { logLevel: 'nothing' }).safeProducer();
 
 beforeAll(async () => {
   db = await freshDatabase('orders_payment_deadline_test', 'orders');

@@ -6,6 +6,7 @@ import {
   type DeadLetterSummary,
   type RedriveOutcome,
   type RedriveRecord,
+  createKafka,
   describeDeadLetter,
   listRedrives,
   positionLabel,
@@ -164,7 +165,7 @@ async function redriveEach(
   { strict }: { strict: boolean },
 ): Promise<number> {
   const pool = new Pool({ connectionString: databaseUrl(config, service), max: 2 });
-  const redriver = await DeadLetterRedriver.connect({ brokers: [config.kafka.bootstrap] });
+  const redriver = await DeadLetterRedriver.connect(createKafka('orderflow-dlq-redriver', [config.kafka.bootstrap]));
   let failed = 0;
   try {
     for (const l of pending) {
@@ -193,7 +194,7 @@ async function redriveEach(
 /** The dead letters of one service, each with its redrive if it had one. */
 async function deadLettersOf(config: StackConfig, service: ServiceName): Promise<Listed[]> {
   const topic = deadLetterTopics[service];
-  const letters = await readDeadLetters({ brokers: [config.kafka.bootstrap], topic });
+  const letters = await readDeadLetters(createKafka('orderflow-dlq-reader', [config.kafka.bootstrap]), { topic });
   const pool = new Pool({ connectionString: databaseUrl(config, service), max: 1 });
   let redrives: RedriveRecord[];
   try {

@@ -1,5 +1,5 @@
 import { AnyEnvelope } from '@orderflow/events';
-import type { KafkaMessage } from 'kafkajs';
+import type { ConsumedRecord } from '@orderflow/messaging';
 
 /** A message as the CLI shows it: where it is, and the envelope if it is one. */
 export interface EventView {
@@ -19,7 +19,7 @@ export interface EventView {
   undecodable?: string;
 }
 
-export function viewOf(topic: string, partition: number, message: KafkaMessage): EventView {
+export function viewOf(topic: string, partition: number, message: ConsumedRecord): EventView {
   const base = {
     topic,
     partition,

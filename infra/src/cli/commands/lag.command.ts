@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConsumerLagMonitor, type PartitionLag, createKafka, projectLagWatch, readRanges } from '@orderflow/messaging';
+import { ConsumerLagMonitor, type PartitionLag, createKafka, projectLagWatch } from '@orderflow/messaging';
 import type { StackConfig } from '../../config/stack.config';
 import { helpOption, printHelp, printJson, textTable, usageOnError } from '../cli.support';
 
@@ -71,8 +71,7 @@ export async function readLag(config: StackConfig): Promise<LagRow[]> {
       const from = Math.min(...offsets);
       return { partition, from: BigInt(from), end: BigInt(Math.min(Math.max(...offsets) + 1, from + maxSpan)) };
     });
-    await readRanges(
-      kafka,
+    await kafka.readRanges(
       topic,
       ranges,
       (messages, partition) => {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Topics } from '@orderflow/events';
-import { createKafka, partitionOfKey, readRanges } from '@orderflow/messaging';
+import { createKafka, partitionOfKey } from '@orderflow/messaging';
 import type { StackConfig } from '../../config/stack.config';
 import { UsageError, helpOption, printHelp, printJson, progress, textTable, usageOnError } from '../cli.support';
 import { type EventView, payloadLine, viewOf } from './event.view';
@@ -73,10 +73,9 @@ export async function readStory(config: StackConfig, orderId: string): Promise<S
   await admin.connect();
   const ranges = [];
   try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: storyTopics });
-    for (const { name, partitions } of topics) {
+    for (const { topic: name, partitions } of await admin.describeTopics(storyTopics)) {
       const partition = partitionOfKey(orderId, partitions.length);
-      const offsets = (await admin.fetchTopicOffsets(name)).find((o) => o.partition === partition);
+      const offsets = (await admin.topicOffsets(name)).find((o) => o.partition === partition);
       ranges.push({ topic: name, partition, from: BigInt(offsets?.low ?? 0), end: BigInt(offsets?.high ?? 0) });
     }
   } finally {
@@ -88,8 +87,7 @@ export async function readStory(config: StackConfig, orderId: string): Promise<S
   const views: EventView[] = [];
   try {
     for (const { topic, ...range } of ranges) {
-      await readRanges(
-        kafka,
+      await kafka.readRanges(
         topic,
         [range],
         (messages, partition) => {

@@ -39,45 +39,44 @@ export async function tail(argv: string[], config: StackConfig): Promise<number>
   const kafka = createKafka('orderflow-cli', [config.kafka.bootstrap]);
   const admin = kafka.admin();
   await admin.connect();
-  const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => ({ topics: [] }))).topics;
+  const [metadata] = await admin.describeTopics([topic]).catch(() => []);
   if (!metadata) {
     await admin.disconnect();
     throw new UsageError(`no topic '${topic}'`);
   }
   const partitions =
     values.key === undefined
-      ? metadata.partitions.map((p) => p.partitionId)
+      ? metadata.partitions.map((p) => p.partition)
       : [partitionOfKey(values.key, metadata.partitions.length)];
-  const offsets = await admin.fetchTopicOffsets(topic);
+  const offsets = await admin.topicOffsets(topic);
   const groupId = `orderflow.cli.tail.${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const consumer = kafka.tail({
+    groupId,
+    topics: [topic],
+    startAt: partitions.map((partition) => {
+      const o = offsets.find((x) => x.partition === partition);
+      return { topic, partition, offset: (values['from-beginning'] ? o?.low : o?.high) ?? '0' };
+    }),
+    fetchMaxWaitMs: 100,
+  });
   let printed = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const timer = seconds === undefined ? undefined : setTimeout(finish, seconds * 1000);
   process.once('SIGINT', finish);
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        if (!partitions.includes(partition) || (max !== undefined && printed >= max)) return;
-        const view = viewOf(topic, partition, message);
-        if (values.key !== undefined && view.key !== values.key) return;
-        process.stdout.write(values.json ? `${JSON.stringify(view)}\n` : `${line(view)}\n`);
-        printed += 1;
-        if (max !== undefined && printed >= max) finish();
-      },
+    await consumer.run((record) => {
+      if (!partitions.includes(record.partition) || (max !== undefined && printed >= max)) return;
+      const view = viewOf(topic, record.partition, record);
+      if (values.key !== undefined && view.key !== values.key) return;
+      process.stdout.write(values.json ? `${JSON.stringify(view)}\n` : `${line(view)}\n`);
+      printed += 1;
+      if (max !== undefined && printed >= max) finish();
     });
-    for (const partition of partitions) {
-      const o = offsets.find((x) => x.partition === partition);
-      consumer.seek({ topic, partition, offset: (values['from-beginning'] ? o?.low : o?.high) ?? '0' });
-    }
     await finished;
   } finally {
     clearTimeout(timer);
-    await consumer.disconnect();
+    await consumer.stop();
     await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
   }

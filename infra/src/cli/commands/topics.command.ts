@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { createKafka } from '@orderflow/messaging';
-import { ConfigResourceTypes } from 'kafkajs';
 import type { StackConfig } from '../../config/stack.config';
 import { helpOption, printHelp, printJson, textTable, usageOnError } from '../cli.support';
 
@@ -57,33 +56,22 @@ export async function readTopics(config: StackConfig, all: boolean): Promise<Top
       .filter((t) => all || (!t.startsWith('_') && !t.startsWith('connect-')))
       .sort();
     if (names.length === 0) return [];
-    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
-    const described = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-    });
+    const metadata = await admin.describeTopics(names);
+    const configs = await admin.topicConfigs(names);
     const infos: TopicInfo[] = [];
     for (const name of names) {
-      const offsets = await admin.fetchTopicOffsets(name);
-      const partitions = (metadata.find((m) => m.name === name)?.partitions ?? [])
+      const offsets = await admin.topicOffsets(name);
+      const partitions = (metadata.find((m) => m.topic === name)?.partitions ?? [])
         .map((p) => {
-          const o = offsets.find((x) => x.partition === p.partitionId);
-          return {
-            partition: p.partitionId,
-            leader: p.leader,
-            replicas: p.replicas,
-            isr: p.isr,
-            low: o?.low ?? '0',
-            high: o?.high ?? '0',
-          };
+          const o = offsets.find((x) => x.partition === p.partition);
+          return { ...p, low: o?.low ?? '0', high: o?.high ?? '0' };
         })
         .sort((a, b) => a.partition - b.partition);
-      const entries = described.resources.find((r) => r.resourceName === name)?.configEntries ?? [];
       infos.push({
         topic: name,
         partitions,
         messages: partitions.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0),
-        configs: Object.fromEntries(entries.map((e) => [e.configName, e.configValue])),
+        configs: configs.get(name) ?? {},
       });
     }
     return infos;

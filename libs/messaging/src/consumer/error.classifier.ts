@@ -12,7 +12,8 @@
  *   57P01–57P03 shutdown/restart, class 53 (resources) and 58 (I/O);
  * - a socket that could not connect or was cut (ECONNREFUSED, ECONNRESET, …);
  * - node-postgres' own connection failures, which carry no code, only a message;
- * - any kafkajs error (a broker away, a leader moving, a request timing out).
+ * - any error of the Kafka client's own (a broker away, a leader moving, a request
+ *   timing out), known by its class name (`KafkaJS…`).
  */
 const transientPgCodes = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03']);
 const transientPgClasses = ['08', '53', '58'];

@@ -15,7 +15,7 @@ describe('classifyFailure', () => {
     ['a reset connection', withCode('ECONNRESET')],
     ["node-postgres' cut connection", new Error('Connection terminated unexpectedly')],
     ["node-postgres' pool time-out", new Error('timeout exceeded when trying to connect')],
-    ['a kafkajs error', Object.assign(new Error('leader moved'), { name: 'KafkaJSProtocolError' })],
+    ['a Kafka client error', Object.assign(new Error('leader moved'), { name: 'KafkaJSProtocolError' })],
     ['our own TransientError', new TransientError('SMTP answered 421')],
     ['a connect that failed on every address', new AggregateError([withCode('ECONNREFUSED')], 'connect')],
   ])('waits out %s', (_what, error) => {

@@ -102,8 +102,8 @@ const heartbeatIntervalMs = 1_000;
  * the inbox turns that into duplicates, not second effects. A run that fails
  * transiently blocks its partition only: the partition is paused and tried
  * again from the same message after a capped backoff, for as long as the
- * failure lasts, while the other partitions go on (a client may fetch again only
- * once every batch of a fetch returned — kafkajs does —, so waiting inside a
+ * failure lasts, while the other partitions go on (the client fetches again only
+ * once every batch of a fetch returned — see BatchConsumer —, so waiting inside a
  * batch would stall them all). Heartbeats go on while a unit works. An offset is committed with
  * the group generation it was fetched in: after a rebalance the broker refuses
  * it, and the new owner's redelivery is absorbed by the inbox.

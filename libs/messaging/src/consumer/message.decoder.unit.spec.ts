@@ -1,13 +1,12 @@
 import { Headers } from '@orderflow/events';
-import type { KafkaMessage } from 'kafkajs';
 import { anOrderPlaced } from '../../../../test/support/event.factory';
+import type { ConsumedRecord } from '../kafka/kafka.port';
 import { decodeMessage } from './message.decoder';
 
-const messageOf = (value: Buffer | null, headers: KafkaMessage['headers'] = {}): KafkaMessage => ({
+const messageOf = (value: Buffer | null, headers: ConsumedRecord['headers'] = {}): ConsumedRecord => ({
   key: Buffer.from('order-1'),
   value,
   timestamp: '0',
-  attributes: 0,
   offset: '7',
   headers,
 });

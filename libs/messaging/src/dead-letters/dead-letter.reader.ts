@@ -1,10 +1,8 @@
-import type { KafkaMessage } from 'kafkajs';
-import { createKafka } from '../kafka/kafka.settings';
-import { partitionRanges, readRanges } from '../kafka/partition.reader';
+import type { ConsumedRecord, KafkaClient } from '../kafka/kafka.port';
+import { partitionRanges } from '../kafka/partition.reader';
 import type { DeadLetterRecord } from './dead-letter.record';
 
 export interface ReadDeadLettersOptions {
-  brokers: string[];
   /** A dead-letter topic, e.g. `orders.dlq`. */
   topic: string;
   /** Longest the read may take; the end is fixed before reading, so this only bounds a slow broker. */
@@ -17,18 +15,19 @@ export interface ReadDeadLettersOptions {
  * Every dead letter on `topic`, from its beginning to the end measured when
  * the read starts (what arrives meanwhile waits for the next read), in
  * partition and offset order. No live group is moved: the read goes through
- * a throwaway group (readRanges).
+ * a throwaway group (`KafkaClient.readRanges`).
  */
-export async function readDeadLetters(options: ReadDeadLettersOptions): Promise<DeadLetterRecord[]> {
-  const { brokers, topic, timeoutMs = 30_000, maxRecords = 100_000 } = options;
-  const kafka = createKafka('orderflow-dlq-reader', brokers);
+export async function readDeadLetters(
+  kafka: KafkaClient,
+  options: ReadDeadLettersOptions,
+): Promise<DeadLetterRecord[]> {
+  const { topic, timeoutMs = 30_000, maxRecords = 100_000 } = options;
   const ranges = await partitionRanges(kafka, topic, { kind: 'beginning' });
   const total = ranges.reduce((sum, p) => sum + Number(p.end - p.from), 0);
   if (total > maxRecords)
     throw new Error(`${topic} holds ${total} dead letters, more than the ${maxRecords} read at once`);
   const records: DeadLetterRecord[] = [];
-  await readRanges(
-    kafka,
+  await kafka.readRanges(
     topic,
     ranges,
     (messages, partition) => void records.push(...messages.map((m) => toRecord(topic, partition, m))),
@@ -38,7 +37,7 @@ export async function readDeadLetters(options: ReadDeadLettersOptions): Promise<
 }
 
 /** Header values Kafka stored as null (Debezium writes one for a null column) cannot be produced again: dropped. */
-function toRecord(topic: string, partition: number, message: KafkaMessage): DeadLetterRecord {
+function toRecord(topic: string, partition: number, message: ConsumedRecord): DeadLetterRecord {
   const headers: DeadLetterRecord['headers'] = {};
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     const values = (Array.isArray(value) ? value : [value])

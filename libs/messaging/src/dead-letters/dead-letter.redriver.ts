@@ -1,8 +1,7 @@
 import { CodedError, Headers } from '@orderflow/events';
-import type { Admin, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { inTransaction } from '../db/transaction';
-import { createKafka, createSafeProducer } from '../kafka/kafka.settings';
+import type { KafkaAdmin, KafkaClient, RecordProducer } from '../kafka/kafka.port';
 import {
   DEAD_LETTER_HEADER_PREFIX,
   type DeadLetterRecord,
@@ -54,8 +53,6 @@ export function redriveMessage(letter: DeadLetterRecord): RedriveMessage {
 }
 
 export interface RedriverOptions {
-  brokers: string[];
-  clientId?: string;
   /**
    * Longest a send may take before the redrive gives up and records nothing.
    * The safe producer itself never gives up (it waits out a broker restart),
@@ -81,14 +78,13 @@ export interface RedriverOptions {
  */
 export class DeadLetterRedriver {
   private constructor(
-    private readonly producer: Producer,
-    private readonly admin: Admin,
+    private readonly producer: RecordProducer,
+    private readonly admin: KafkaAdmin,
     private readonly sendTimeoutMs: number,
   ) {}
 
-  static async connect(options: RedriverOptions): Promise<DeadLetterRedriver> {
-    const kafka = createKafka(options.clientId ?? 'orderflow-dlq-redriver', options.brokers);
-    const producer = createSafeProducer(kafka);
+  static async connect(kafka: KafkaClient, options: RedriverOptions = {}): Promise<DeadLetterRedriver> {
+    const producer = kafka.safeProducer();
     const admin = kafka.admin();
     await producer.connect();
     await admin.connect();
@@ -131,7 +127,9 @@ export class DeadLetterRedriver {
 
   private async send(message: RedriveMessage) {
     const { topic, partition, key, value, headers } = message;
-    const sending = this.producer.send({ topic, acks: -1, messages: [{ key, value, headers, partition }] });
+    const sending = this.producer.send(topic, [
+      { key, value, headers, ...(partition === undefined ? {} : { partition }) },
+    ]);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -142,9 +140,8 @@ export class DeadLetterRedriver {
     });
     try {
       const [sent] = await Promise.race([sending, deadline]);
-      const offset = sent?.baseOffset ?? sent?.offset;
-      if (!sent || offset === undefined) throw new Error(`${topic}: the broker acknowledged no offset`);
-      return { topic, partition: sent.partition, offset };
+      if (!sent) throw new Error(`${topic}: the broker acknowledged no offset`);
+      return { topic, partition: sent.partition, offset: sent.offset };
     } finally {
       clearTimeout(timer);
     }

@@ -1,109 +1,40 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
-import { createSafeProducer } from './kafka.settings';
-import type {
-  BatchConsumer,
-  BatchConsumerSettings,
-  GroupEvent,
-  KafkaClient,
-  OutgoingRecord,
-  PartitionBatch,
-  RecordProducer,
-} from './kafka.port';
+import { Kafka, logLevel } from 'kafkajs';
+import { KafkajsAdmin } from './kafkajs.admin';
+import { KafkajsBatchConsumer, KafkajsTail } from './kafkajs.consumer';
+import { createSafeProducer } from './kafkajs.producer';
+import { readRanges } from './kafkajs.range-reader';
+import type { KafkaClient, KafkaClientOptions } from './kafka.port';
 
-/** The Kafka port over a kafkajs client. */
-export const kafkajsClient = (kafka: Kafka): KafkaClient => ({
-  batchConsumer: (settings) => new KafkajsBatchConsumer(kafka, settings),
-  safeProducer: () => new KafkajsProducer(createSafeProducer(kafka)),
-});
+const logLevels = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN } as const;
 
-class KafkajsProducer implements RecordProducer {
-  constructor(private readonly producer: Producer) {}
-
-  connect(): Promise<void> {
-    return this.producer.connect();
-  }
-
-  async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
-    await this.producer.send({ topic, acks: -1, messages: records.map((record) => ({ ...record })) });
-  }
-
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
-  }
-}
-
-class KafkajsBatchConsumer implements BatchConsumer {
-  private readonly consumer: Consumer;
-
-  constructor(
-    kafka: Kafka,
-    private readonly settings: BatchConsumerSettings,
-  ) {
-    this.consumer = kafka.consumer({
-      groupId: settings.groupId,
-      minBytes: settings.fetchMinBytes,
-      maxWaitTimeInMs: settings.fetchMaxWaitMs,
-      sessionTimeout: settings.sessionTimeoutMs,
-      heartbeatInterval: settings.heartbeatIntervalMs,
-      // Whatever escapes a batch (the broker away for longer than the client's
-      // own retries): kafkajs starts again from the last committed offset,
-      // with backoff, rather than leave the service without its consumer.
-      // Waits capped at 5 s (kafkajs' default 30 s): a restarted broker is
-      // found within 5 s rather than up to 30.
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000, restartOnFailure: async () => true },
-    });
-  }
-
-  onGroupEvent(listener: (event: GroupEvent) => void): void {
-    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, () => listener({ kind: 'joined' }));
-    this.consumer.on(CRASH, ({ payload }) => listener({ kind: 'crashed', error: payload.error }));
-    this.consumer.on(STOP, () => listener({ kind: 'stopped' }));
-  }
-
-  async run(handle: (batch: PartitionBatch) => Promise<void>): Promise<void> {
-    try {
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: [...this.settings.topics], fromBeginning: true });
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
-        eachBatch: (payload) => handle(partitionBatchOf(payload)),
-      });
-    } catch (error) {
-      await this.consumer.disconnect().catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /** kafkajs' disconnect waits for the batches in hand. */
-  stop(): Promise<void> {
-    return this.consumer.disconnect();
-  }
-}
-
-function partitionBatchOf(payload: EachBatchPayload): PartitionBatch {
-  const { batch, isRunning, isStale, heartbeat, resolveOffset, pause } = payload;
+/**
+ * The Kafka port over kafkajs: one client per process, quiet unless something
+ * is wrong. Its connection retries wait at most 2 s (kafkajs' default cap is
+ * 30 s): a restarted broker is found within 2 s of listening again, not after
+ * a wait grown to tens of seconds while it was away (the fault suite's broker
+ * scenario times that recovery).
+ */
+export function createKafka(clientId: string, brokers: string[], options: KafkaClientOptions = {}): KafkaClient {
+  const kafka = new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevels[options.logLevel ?? 'warn'],
+    ...(options.probe
+      ? { retry: { retries: 0 }, connectionTimeout: 1_000 }
+      : { retry: { retries: 15, initialRetryTime: 100, maxRetryTime: 2_000 } }),
+  });
   return {
-    topic: batch.topic,
-    partition: batch.partition,
-    records: batch.messages,
-    current: () => isRunning() && !isStale(),
-    heartbeat,
-    commit: async (offset) => {
-      resolveOffset(offset);
-      await commitResolved(payload);
-    },
-    pause,
+    batchConsumer: (settings) => new KafkajsBatchConsumer(kafka, settings),
+    tail: (settings) => new KafkajsTail(kafka, settings),
+    safeProducer: () => createSafeProducer(kafka),
+    admin: () => new KafkajsAdmin(kafka.admin()),
+    readRanges: (topic, ranges, onBatch, readOptions) => readRanges(kafka, topic, ranges, onBatch, readOptions),
   };
 }
 
-/**
- * Through the batch's own commit, not `consumer.commitOffsets`: that one is a
- * no-op once a stop has begun, and a stop must still commit the unit it finished.
- */
-const commitResolved = async ({ commitOffsetsIfNecessary, uncommittedOffsets }: EachBatchPayload) => {
-  const offsets = uncommittedOffsets();
-  if (offsets.topics.some((t) => t.partitions.length > 0)) await commitOffsetsIfNecessary(offsets);
-};
+/** The client library behind `createKafka`, for the figures a benchmark reports. */
+export const kafkaClientLibrary = {
+  name: 'kafkajs',
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  version: (require('kafkajs/package.json') as { version: string }).version,
+} as const;

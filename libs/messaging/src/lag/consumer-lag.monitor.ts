@@ -1,6 +1,6 @@
-import { type Admin, AssignerProtocol, type Kafka } from 'kafkajs';
 import { Topics } from '@orderflow/events';
 import { describeError } from '../consumer/error.classifier';
+import type { KafkaAdmin, KafkaClient } from '../kafka/kafka.port';
 import { type EndOffsetSample, keepRecent, oldestUnconsumedSeconds } from './lag.estimate';
 
 export interface PartitionLag {
@@ -46,7 +46,7 @@ export interface ConsumerLagMonitorOptions {
  * says why in `lastError`.
  */
 export class ConsumerLagMonitor {
-  private readonly admin: Admin;
+  private readonly admin: KafkaAdmin;
   private readonly history = new Map<string, EndOffsetSample[]>();
   /** The topics each group's members subscribed to, as last seen while it had members. */
   private readonly subscriptions = new Map<string, Set<string>>();
@@ -58,7 +58,7 @@ export class ConsumerLagMonitor {
   lastError: string | undefined;
 
   constructor(
-    kafka: Kafka,
+    kafka: KafkaClient,
     private readonly options: ConsumerLagMonitorOptions,
   ) {
     this.admin = kafka.admin();
@@ -106,25 +106,13 @@ export class ConsumerLagMonitor {
 
   /** Records what the members of each watched group subscribe to (their join metadata), while they are there. */
   private async rememberSubscriptions(groups: string[]): Promise<void> {
-    if (groups.length === 0) return;
-    const { groups: described } = await this.admin.describeGroups(groups);
-    for (const { groupId, members } of described) {
-      const topics = new Set<string>();
-      for (const member of members) {
-        try {
-          for (const topic of AssignerProtocol.MemberMetadata.decode(member.memberMetadata)?.topics ?? [])
-            topics.add(topic);
-        } catch {
-          // Not a consumer's metadata: nothing learnt from it.
-        }
-      }
-      if (topics.size > 0) this.subscriptions.set(groupId, topics);
+    for (const [groupId, topics] of await this.admin.subscribedTopics(groups)) {
+      if (topics.length > 0) this.subscriptions.set(groupId, new Set(topics));
     }
   }
 
   private async read(now: number): Promise<PartitionLag[]> {
-    const { groups } = await this.admin.listGroups();
-    const watched = groups
+    const watched = (await this.admin.listGroups())
       // A group that only ever had offsets committed for it (by an admin tool) has no protocol type.
       .filter(
         (g) =>
@@ -135,7 +123,7 @@ export class ConsumerLagMonitor {
     await this.rememberSubscriptions(watched);
     const commits = await Promise.all(
       watched.map(async (group) => {
-        const offsets = await this.admin.fetchOffsets({ groupId: group, topics: [...this.options.topics] });
+        const offsets = await this.admin.committedOffsets(group, this.options.topics);
         // A topic the group committed on, or one its members subscribed to: a group that never committed
         // (a service stopped before its first event) still lags by everything written since the log start.
         const subscribed = this.subscriptions.get(group) ?? new Set<string>();
@@ -148,7 +136,7 @@ export class ConsumerLagMonitor {
     const topics = [...new Set(commits.flatMap((c) => c.topics.map((t) => t.topic)))].sort();
     const ends = new Map<string, { end: number; start: number }>();
     for (const topic of topics) {
-      for (const p of await this.admin.fetchTopicOffsets(topic)) {
+      for (const p of await this.admin.topicOffsets(topic)) {
         const key = `${topic}/${p.partition}`;
         const end = Number(p.high);
         ends.set(key, { end, start: Number(p.low) });

@@ -1,7 +1,7 @@
 import { Headers, eventsTopicOf } from '@orderflow/events';
-import type { IHeaders, Producer } from 'kafkajs';
 import type { Pool } from 'pg';
 import { inTransaction } from '../db/transaction';
+import type { RecordProducer } from '../kafka/kafka.port';
 
 /**
  * The outbox relay for those without Kafka Connect: polls the outbox table,
@@ -49,7 +49,7 @@ export class PollingOutboxRelay {
 
   constructor(
     private readonly pool: Pool,
-    private readonly producer: Producer,
+    private readonly producer: RecordProducer,
     private readonly options: PollingRelayOptions = { batchSize: 500, idleMs: 20 },
   ) {}
 
@@ -68,13 +68,14 @@ export class PollingOutboxRelay {
         const topic = (this.options.topicOf ?? eventsTopicOf)(row.aggregatetype);
         byTopic.set(topic, [...(byTopic.get(topic) ?? []), row]);
       }
-      await this.producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, topicRows]) => ({
-          topic,
-          messages: topicRows.map((row) => ({ key: row.aggregateid, value: row.payload, headers: headersOf(row) })),
-        })),
-      });
+      await Promise.all(
+        [...byTopic].map(([topic, topicRows]) =>
+          this.producer.send(
+            topic,
+            topicRows.map((row) => ({ key: row.aggregateid, value: row.payload, headers: headersOf(row) })),
+          ),
+        ),
+      );
       await tx.query('DELETE FROM outbox WHERE position = ANY($1::bigint[])', [rows.map((r) => r.position)]);
       return rows.length;
     });
@@ -97,8 +98,8 @@ export class PollingOutboxRelay {
 }
 
 /** The headers Debezium's EventRouter writes with infra/connectors' additional placements. */
-function headersOf(row: OutboxRow): IHeaders {
-  const headers: IHeaders = {
+function headersOf(row: OutboxRow): Record<string, string> {
+  const headers: Record<string, string> = {
     [Headers.eventId]: row.id,
     [Headers.eventType]: row.type,
     [Headers.schemaVersion]: String(row.schemaversion),

@@ -1,6 +1,11 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { ConsumerLagMonitor, type OutboxBacklog, projectLagWatch, readOutboxBacklog } from '@orderflow/messaging';
-import type { Kafka } from 'kafkajs';
+import {
+  ConsumerLagMonitor,
+  type KafkaClient,
+  type OutboxBacklog,
+  projectLagWatch,
+  readOutboxBacklog,
+} from '@orderflow/messaging';
 import type { Pool } from 'pg';
 import { PG_POOL } from '../database.provider';
 import { KAFKA } from '../kafka.provider';
@@ -55,7 +60,7 @@ class OperationsMetrics implements OnApplicationBootstrap, OnApplicationShutdown
 export const operationsMetricsProvider = (config: ServiceEnv): Provider => ({
   provide: OperationsMetrics,
   inject: [PG_POOL, KAFKA],
-  useFactory: (pool: Pool, kafka: Kafka) => {
+  useFactory: (pool: Pool, kafka: KafkaClient) => {
     setServiceName(config.SERVICE_NAME);
     const lag = new ConsumerLagMonitor(kafka, { ...projectLagWatch, intervalMs: config.METRICS_REFRESH_MS });
     return new OperationsMetrics(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type AnyEnvelope, parseEvent } from '@orderflow/events';
-import { createKafka, inTransaction, kafkajsClient } from '@orderflow/messaging';
+import { createKafka, inTransaction } from '@orderflow/messaging';
 import { randomIds, systemClock } from '@orderflow/platform';
 import type { Pool } from 'pg';
 import { EmailNotifications } from '../../src/application/email.notifications';
@@ -43,7 +43,7 @@ export function startSender(
     timeoutMs: smtpTimeoutMs,
     maxConnections: settings.connections,
   });
-  const deadLetters = new KafkaDeadLetters(kafkajsClient(createKafka('test-email-sender', deadLetterTopic.brokers)), {
+  const deadLetters = new KafkaDeadLetters(createKafka('test-email-sender', deadLetterTopic.brokers), {
     topic: deadLetterTopic.topic,
     sourceTopics: { orders: 'orders.events', payments: 'payments.events' },
     consumerGroup: 'email.notifications',

@@ -1,8 +1,7 @@
 import { Logger, type Provider } from '@nestjs/common';
 import type { EventOf } from '@orderflow/events';
-import type { HandlerContext } from '@orderflow/messaging';
+import type { HandlerContext, KafkaClient } from '@orderflow/messaging';
 import { KAFKA, PG_POOL, eventConsumerProvider } from '@orderflow/platform';
-import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { OrderCommands } from '../application/order.commands';
 import { ORDERS_CONFIG, type OrdersConfig } from '../config/orders.config';
@@ -27,7 +26,7 @@ export const orderConsumers: Provider[] = [
   {
     provide: OrderStatePublisher,
     inject: [KAFKA, PG_POOL, ORDERS_CONFIG],
-    useFactory: (kafka: Kafka, pool: Pool, config: OrdersConfig) =>
+    useFactory: (kafka: KafkaClient, pool: Pool, config: OrdersConfig) =>
       new OrderStatePublisher(kafka, pool, config.ORDERS_STATE_TOPIC),
   },
   eventConsumerProvider(

@@ -1,7 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { Topics } from '@orderflow/events';
-import { createSafeProducer } from '@orderflow/messaging';
-import type { Kafka, Producer } from 'kafkajs';
+import type { KafkaClient, RecordProducer } from '@orderflow/messaging';
 import type { Pool } from 'pg';
 import { loadOrderViews } from './order-view.projection';
 
@@ -12,15 +11,15 @@ import { loadOrderViews } from './order-view.projection';
  * is what was committed; at least once, which compaction makes harmless.
  */
 export class OrderStatePublisher implements OnApplicationShutdown {
-  private readonly producer: Producer;
+  private readonly producer: RecordProducer;
   private connected?: Promise<void>;
 
   constructor(
-    kafka: Kafka,
+    kafka: KafkaClient,
     private readonly pool: Pool,
     private readonly topic: string = Topics.ordersState,
   ) {
-    this.producer = createSafeProducer(kafka);
+    this.producer = kafka.safeProducer();
   }
 
   async publish(orderIds: readonly string[]): Promise<void> {
@@ -28,11 +27,10 @@ export class OrderStatePublisher implements OnApplicationShutdown {
     this.connected ??= this.producer.connect();
     await this.connected;
     const orders = await loadOrderViews(this.pool, [...new Set(orderIds)]);
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: [...orders.values()].map((order) => ({ key: order.id, value: JSON.stringify(order) })),
-    });
+    await this.producer.send(
+      this.topic,
+      [...orders.values()].map((order) => ({ key: order.id, value: JSON.stringify(order) })),
+    );
   }
 
   async close(): Promise<void> {

@@ -18,16 +18,17 @@
 import { performance } from 'node:perf_hooks';
 import { parseEvent, Topics } from '@orderflow/events';
 import {
+  type ConsumedRecord,
+  type KafkaClient,
   type PartitionRange,
   type ReadStart,
+  createKafka,
   inTransaction,
   partitionOfKey,
   partitionRanges,
-  readRanges,
 } from '@orderflow/messaging';
 import { ServiceEnv, loadServiceConfig } from '@orderflow/platform';
 import { SingleBar } from 'cli-progress';
-import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { type OrderEvent, fold, isOrderEvent } from '../domain/order';
 import { ORDER_VIEW_TABLE, projectEvents } from './order-view.projection';
@@ -46,7 +47,7 @@ export interface ReplayResult {
 
 export async function replayReadModel(
   pool: Pool,
-  kafka: Kafka,
+  kafka: KafkaClient,
   start: Start,
   onProgress: (done: number, total: number) => void = () => undefined,
   topic: string = Topics.ordersEvents,
@@ -56,7 +57,7 @@ export async function replayReadModel(
   const total = range.reduce((sum, p) => sum + Number(p.end - p.from), 0);
   let done = 0;
   let skipped = 0;
-  const decoded = (messages: KafkaMessage[]) => {
+  const decoded = (messages: ConsumedRecord[]) => {
     const events = decodeOrderEvents(messages);
     skipped += messages.length - events.length;
     done += messages.length;
@@ -97,11 +98,11 @@ export async function replayReadModel(
 }
 
 /** One order's state, folded from the events with its key on its partition of the topic. */
-export async function replayOrder(kafka: Kafka, orderId: string) {
+export async function replayOrder(kafka: KafkaClient, orderId: string) {
   const admin = kafka.admin();
   await admin.connect();
-  const [metadata] = (await admin.fetchTopicMetadata({ topics: [Topics.ordersEvents] })).topics;
-  const ends = await admin.fetchTopicOffsets(Topics.ordersEvents);
+  const [metadata] = await admin.describeTopics([Topics.ordersEvents]);
+  const ends = await admin.topicOffsets(Topics.ordersEvents);
   await admin.disconnect();
   // The broker's default partitioner (murmur2 of the key), which Debezium's producer uses.
   const partition = partitionOfKey(orderId, metadata?.partitions.length ?? 1);
@@ -115,11 +116,11 @@ export async function replayOrder(kafka: Kafka, orderId: string) {
 }
 
 /** From where `previous` ended up to each partition's end now. */
-async function rangeAfter(kafka: Kafka, topic: string, previous: PartitionRange[]): Promise<PartitionRange[]> {
+async function rangeAfter(kafka: KafkaClient, topic: string, previous: PartitionRange[]): Promise<PartitionRange[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await admin.topicOffsets(topic);
     return previous.map(({ partition, end }) => ({
       partition,
       from: end,
@@ -132,14 +133,14 @@ async function rangeAfter(kafka: Kafka, topic: string, previous: PartitionRange[
 
 /** Reads each partition's range, a batch at a time, through a throwaway `orders.replay.*` group. */
 const readRange = (
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   range: PartitionRange[],
-  onBatch: (messages: KafkaMessage[]) => Promise<void>,
-) => readRanges(kafka, topic, range, onBatch, { groupPrefix: 'orders.replay' });
+  onBatch: (messages: ConsumedRecord[]) => Promise<void>,
+) => kafka.readRanges(topic, range, onBatch, { groupPrefix: 'orders.replay' });
 
 /** Messages that are not order events (a bad message the live consumer dead-lettered) are skipped. */
-function decodeOrderEvents(messages: KafkaMessage[]): OrderEvent[] {
+function decodeOrderEvents(messages: ConsumedRecord[]): OrderEvent[] {
   const events: OrderEvent[] = [];
   for (const message of messages) {
     try {
@@ -177,7 +178,7 @@ function parseArgs(argv: string[]): { start: Start; orderId?: string } {
 async function main(): Promise<void> {
   const { start, orderId } = parseArgs(process.argv.slice(2));
   const env = loadServiceConfig(ReplayEnv);
-  const kafka = new Kafka({ clientId: 'orders-replay', brokers: env.KAFKA_BROKERS, logLevel: logLevel.ERROR });
+  const kafka = createKafka('orders-replay', env.KAFKA_BROKERS, { logLevel: 'error' });
   if (orderId) {
     process.stdout.write(`${JSON.stringify(await replayOrder(kafka, orderId), null, 2)}\n`);
     return;

@@ -6,7 +6,7 @@ export const ORDER_EVENTS_CONSUMER = Symbol('ORDER_EVENTS_CONSUMER');
 
 /**
  * Up to 100 events share a transaction (one commit for many), fewer when the
- * gateway is slow: kafkajs heartbeats between batches, so a transaction's
+ * gateway is slow: the client heartbeats between batches, so a transaction's
  * gateway waits must stay well inside the group's 30 s session timeout. The
  * bound is also what a transient gateway failure makes the runtime redo.
  */
