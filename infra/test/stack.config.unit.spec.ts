@@ -1,3 +1,4 @@
+import { serviceEnvironment } from '../src/components/service.component';
 import { loadStackConfig } from '../src/config/stack.config';
 
 describe('stack configuration', () => {
@@ -56,6 +57,15 @@ describe('stack configuration', () => {
     expect(loadStackConfig({ ORDERFLOW_OBSERVABILITY: '1' }).observability).toBe(true);
     expect(loadStackConfig({ ORDERFLOW_OBSERVABILITY: 'false' }).observability).toBe(false);
     expect(() => loadStackConfig({ ORDERFLOW_OBSERVABILITY: 'yes' })).toThrow(/ORDERFLOW_OBSERVABILITY/);
+  });
+
+  it('passes ORDERFLOW_HTTP_ADAPTER to every service as HTTP_ADAPTER, and nothing when it is unset', () => {
+    const fastify = loadStackConfig({ ORDERFLOW_HTTP_ADAPTER: 'fastify' });
+    for (const name of ['orders', 'payments', 'email'] as const) {
+      expect(serviceEnvironment(fastify, name).HTTP_ADAPTER).toBe('fastify');
+      expect(serviceEnvironment(loadStackConfig({}), name)).not.toHaveProperty('HTTP_ADAPTER');
+    }
+    expect(() => loadStackConfig({ ORDERFLOW_HTTP_ADAPTER: 'koa' })).toThrow(/ORDERFLOW_HTTP_ADAPTER/);
   });
 
   it('refuses a bad value and names the variable', () => {

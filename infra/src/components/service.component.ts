@@ -19,6 +19,7 @@ export function serviceEnvironment(
     DATABASE_URL: config.postgres.databases[name].url,
     KAFKA_BROKERS: config.kafka.brokers.join(','),
     SMTP_URL: config.smtp.url,
+    ...(config.httpAdapter ? { HTTP_ADAPTER: config.httpAdapter } : {}),
   };
 }
 

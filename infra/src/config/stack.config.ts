@@ -59,6 +59,12 @@ const EnvSchema = z.object({
   ORDERFLOW_SCALE_EMAIL: z.coerce.number().int().min(1).max(9).default(1),
   ORDERFLOW_POSTGRES_PASSWORD: z.string().min(1).default('orderflow'),
   ORDERFLOW_DEBEZIUM_PASSWORD: z.string().min(1).default('debezium'),
+  /**
+   * The services' HTTP server, passed to each as HTTP_ADAPTER (libs/platform): `express` or
+   * `fastify`. Unset, the services keep their default (Express). Not remembered between
+   * commands like the stack's shape: a benchmark reads it from the same environment.
+   */
+  ORDERFLOW_HTTP_ADAPTER: z.enum(['express', 'fastify']).optional(),
   /** Heap of each JVM (broker, Connect); small by default, the stack shares a laptop. */
   ORDERFLOW_JVM_HEAP: z
     .string()
@@ -154,6 +160,8 @@ export interface StackConfig {
   console: { port: number; url: string };
   /** Whether `stack up` starts Prometheus (`--with observability`). */
   observability: boolean;
+  /** The services' HTTP adapter when ORDERFLOW_HTTP_ADAPTER sets one; unset, their own default (Express). */
+  httpAdapter?: 'express' | 'fastify';
 }
 
 /**
@@ -268,5 +276,6 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     prometheus: { port: e.ORDERFLOW_PROMETHEUS_PORT, url: `http://${host}:${e.ORDERFLOW_PROMETHEUS_PORT}` },
     console: { port: e.ORDERFLOW_CONSOLE_PORT, url: `http://${host}:${e.ORDERFLOW_CONSOLE_PORT}` },
     observability: e.ORDERFLOW_OBSERVABILITY,
+    ...(e.ORDERFLOW_HTTP_ADAPTER ? { httpAdapter: e.ORDERFLOW_HTTP_ADAPTER } : {}),
   };
 }

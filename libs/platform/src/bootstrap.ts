@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
-import { httpObservability } from './observability/http.observability';
+import { createHttpApp } from './http/http-app.factory';
 import type { ServiceEnv } from './service.config';
 
 /**
- * Starts a service's HTTP app on HOST:PORT with shutdown hooks, so SIGTERM
- * runs every `onApplicationShutdown` (consumers finish and commit, pools close).
+ * Starts a service's HTTP app (Express or Fastify, as HTTP_ADAPTER says) on
+ * HOST:PORT with shutdown hooks, so SIGTERM runs every `onApplicationShutdown`
+ * (consumers finish and commit, pools close).
  */
 export async function bootstrapService(
   name: string,
@@ -15,11 +15,10 @@ export async function bootstrapService(
   config: ServiceEnv,
   configure: (app: INestApplication) => void = () => undefined,
 ): Promise<void> {
-  const app = await NestFactory.create(module, { bufferLogs: true });
+  const app = await createHttpApp(module, config.HTTP_ADAPTER, { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   app.enableShutdownHooks();
-  app.use(httpObservability);
   configure(app);
   await app.listen(config.PORT, config.HOST);
-  new Logger(name).log(`listening on http://${config.HOST}:${config.PORT}`);
+  new Logger(name).log(`listening on http://${config.HOST}:${config.PORT} (${config.HTTP_ADAPTER})`);
 }

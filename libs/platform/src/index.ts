@@ -10,3 +10,4 @@ export * from './http/zod-validation.pipe';
 export * from './http/domain-error.filter';
 export * from './health/readiness.registry';
 export * from './http/service-unavailable.interceptor';
+export * from './http/http-app.factory';

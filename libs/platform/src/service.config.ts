@@ -23,6 +23,12 @@ export const ServiceEnv = z.object({
   OUTBOX_SLOT_NAME: z.string().min(1).optional(),
   /** How often consumer lag and the outbox backlog are read for /metrics. */
   METRICS_REFRESH_MS: z.coerce.number().int().min(500).default(5_000),
+  /**
+   * The HTTP server under Nest: `express` (the default until bench/results shows Fastify
+   * cheaper) or `fastify`. Both answer every request alike, bad input included (see
+   * http/http-app.factory.ts); the native stack sets it from ORDERFLOW_HTTP_ADAPTER.
+   */
+  HTTP_ADAPTER: z.enum(['express', 'fastify']).default('express'),
 });
 export type ServiceEnv = z.infer<typeof ServiceEnv>;
 

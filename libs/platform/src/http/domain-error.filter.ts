@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, type Type } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 
 /**
  * The one place a service's typed domain errors become HTTP statuses: a filter
@@ -12,13 +12,15 @@ export function domainErrorFilter<C extends string, E extends Error & { readonly
 ): Type<ExceptionFilter<E>> {
   @Catch(errorClass)
   class DomainErrorFilter implements ExceptionFilter<E> {
+    constructor(private readonly adapterHost: HttpAdapterHost) {}
+
     catch(error: E, host: ArgumentsHost): void {
       const status = statusOf[error.code];
-      host
-        .switchToHttp()
-        .getResponse<Response>()
-        .status(status)
-        .json({ statusCode: status, code: error.code, message: error.message });
+      this.adapterHost.httpAdapter.reply(
+        host.switchToHttp().getResponse(),
+        { statusCode: status, code: error.code, message: error.message },
+        status,
+      );
     }
   }
   return DomainErrorFilter;

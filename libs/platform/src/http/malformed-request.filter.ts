@@ -1,14 +1,15 @@
 import { type ArgumentsHost, BadRequestException, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 
 /**
- * What Express's body parser passes on for a body it cannot read: an
- * `http-errors` error with a status of 400, 413 or 415 that it means the client
- * to see (`expose`), and usually a `type` naming the cause (`entity.too.large`,
- * `charset.unsupported`, …; a body that claims gzip but is not has none).
- * Matched by shape, so platform takes no dependency of its own on http-errors.
+ * What body-parser (Express's, and ours under Fastify: fastify.adapter.ts)
+ * passes on for a body it cannot read: an `http-errors` error with a status of
+ * 400, 413 or 415 that it means the client to see (`expose`), and usually a
+ * `type` naming the cause (`entity.too.large`, `charset.unsupported`, …; a
+ * body that claims gzip but is not has none). Matched by shape, so platform
+ * takes no dependency of its own on http-errors.
  */
-abstract class BodyParserError extends Error {
+export abstract class BodyParserError extends Error {
   declare readonly status: number;
   declare readonly type?: string;
 
@@ -36,20 +37,29 @@ const codeOf = (status: number) =>
  */
 @Catch(BodyParserError, BadRequestException)
 export class MalformedRequestFilter implements ExceptionFilter<BodyParserError | BadRequestException> {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(error: BodyParserError | BadRequestException, host: ArgumentsHost): void {
-    const status = error instanceof BadRequestException ? error.getStatus() : error.status;
-    // Nest's own body (`{ message, error: 'Bad Request', statusCode }`) keeps its fields: clients may read them.
-    const nestBody = error instanceof BadRequestException ? error.getResponse() : {};
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .json({
-        ...(typeof nestBody === 'object' ? nestBody : {}),
-        statusCode: status,
-        code: codeOf(status),
-        message:
-          error instanceof BadRequestException || error.type ? error.message : `unreadable body: ${error.message}`,
-      });
+    const { status, body } = malformedRequestAnswer(error);
+    this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), body, status);
   }
+}
+
+/** The status and body `MalformedRequestFilter` answers `error` with. */
+export function malformedRequestAnswer(error: BodyParserError | BadRequestException): {
+  status: number;
+  body: Record<string, unknown>;
+} {
+  const status = error instanceof BadRequestException ? error.getStatus() : error.status;
+  // Nest's own body (`{ message, error: 'Bad Request', statusCode }`) keeps its fields: clients may read them.
+  const nestBody = error instanceof BadRequestException ? error.getResponse() : {};
+  return {
+    status,
+    body: {
+      ...(typeof nestBody === 'object' ? nestBody : {}),
+      statusCode: status,
+      code: codeOf(status),
+      message: error instanceof BadRequestException || error.type ? error.message : `unreadable body: ${error.message}`,
+    },
+  };
 }

@@ -5,8 +5,8 @@ import {
   type NestInterceptor,
   ServiceUnavailableException,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { isTransient } from '@orderflow/messaging';
-import type { Response } from 'express';
 import { type Observable, catchError, throwError } from 'rxjs';
 
 /** Seconds a client is asked to wait before trying again. */
@@ -22,11 +22,17 @@ const retryAfterSeconds = 5;
  */
 @Injectable()
 export class ServiceUnavailableInterceptor implements NestInterceptor {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       catchError((error: unknown) => {
         if (!isTransient(error)) return throwError(() => error);
-        context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(retryAfterSeconds));
+        this.adapterHost.httpAdapter.setHeader(
+          context.switchToHttp().getResponse(),
+          'Retry-After',
+          String(retryAfterSeconds),
+        );
         return throwError(
           () =>
             new ServiceUnavailableException({

@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus, type PipeTransform } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import type { z } from 'zod';
 
 /** A request that does not match its schema: answered 400 by `RequestValidationFilter`, naming each field. */
@@ -32,11 +32,13 @@ export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unk
 /** Registered for every service by `PlatformModule`: `{ statusCode: 400, code: 'INVALID_REQUEST', message }`. */
 @Catch(RequestValidationError)
 export class RequestValidationFilter implements ExceptionFilter<RequestValidationError> {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(error: RequestValidationError, host: ArgumentsHost): void {
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(HttpStatus.BAD_REQUEST)
-      .json({ statusCode: HttpStatus.BAD_REQUEST, code: error.code, message: error.message });
+    this.adapterHost.httpAdapter.reply(
+      host.switchToHttp().getResponse(),
+      { statusCode: HttpStatus.BAD_REQUEST, code: error.code, message: error.message },
+      HttpStatus.BAD_REQUEST,
+    );
   }
 }

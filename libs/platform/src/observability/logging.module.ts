@@ -9,6 +9,8 @@ import { LoggerModule } from 'nestjs-pino';
  * id, type, correlation and causation ids, topic, partition, offset and
  * consumer group. Human-readable (pino-pretty) when stdout is a terminal.
  * Requests are not logged one by one: /metrics counts and times them.
+ * The same on either HTTP adapter: nestjs-pino is Nest middleware, which runs
+ * under Fastify through @fastify/middie (its request ids read `req-1`, not `1`).
  */
 export const loggingModule = (serviceName: string, env: NodeJS.ProcessEnv = process.env) =>
   LoggerModule.forRoot({

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { z } from 'zod';
 import { OrderCommands } from '../application/order.commands';
 import { OrderQueries } from '../application/order.queries';
@@ -36,9 +36,11 @@ export class OrdersHttpController {
     private readonly placeOrder: PlaceOrderHandler,
     private readonly commands: OrderCommands,
     private readonly queries: OrderQueries,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   @Post()
+  @HttpCode(201)
   @ApiOperation({ summary: 'Place an order; it waits for its payment (PENDING_PAYMENT)' })
   @ApiBody({ schema: schemaOf(PlaceOrderRequest) })
   @ApiHeader({
@@ -51,12 +53,12 @@ export class OrdersHttpController {
   async place(
     @Body(new ZodValidationPipe(PlaceOrderRequest, 'body')) body: PlaceOrderRequest,
     @Headers('idempotency-key') rawKey: string | undefined,
-    @Res({ passthrough: true }) response: Response,
+    // Express's or Fastify's response, written through Nest's adapter.
+    @Res({ passthrough: true }) response: unknown,
   ) {
     const key = idempotencyKey.transform(rawKey);
     const { order, replayed } = await this.placeOrder.place(body, key);
-    response.status(201);
-    if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+    if (replayed) this.adapterHost.httpAdapter.setHeader(response, 'Idempotent-Replayed', 'true');
     return toOrderResponse(order);
   }
 
