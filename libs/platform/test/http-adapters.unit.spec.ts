@@ -1,10 +1,9 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { gzipSync } from 'node:zlib';
 import { Body, Controller, Get, type INestApplication, Module, Param, Post, Query, Res } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR, HttpAdapterHost } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { trace } from '@opentelemetry/api';
-import { inject } from 'light-my-request';
 import { z } from 'zod';
 import {
   PG_POOL,
@@ -13,7 +12,6 @@ import {
   ZodValidationPipe,
   createHttpApp,
   domainErrorFilter,
-  type ServiceEnv,
 } from '../src';
 import { HealthController } from '../src/health/health.controller';
 import { MalformedRequestFilter } from '../src/http/malformed-request.filter';
@@ -21,6 +19,7 @@ import { RequestValidationFilter } from '../src/http/zod-validation.pipe';
 import { MetricsController } from '../src/metrics/metrics.controller';
 import { httpRequests } from '../src/metrics/metrics.registry';
 import { startTracing } from '../src/observability/tracing';
+import { type HttpAdapterName, type InjectOptions, injectRequest } from '../../../test/support/http-inject';
 
 /**
  * The two HTTP adapters answer alike: every request below is sent, in
@@ -115,14 +114,7 @@ const consumer = {
 })
 class ThingsModule {}
 
-type Adapter = ServiceEnv['HTTP_ADAPTER'];
-/** What is sent: fits light-my-request's options and those of Nest's Fastify, whose copy may be another version. */
-interface InjectOptions {
-  method: 'GET' | 'POST';
-  url: string;
-  headers?: Record<string, string>;
-  payload?: string | Buffer;
-}
+type Adapter = HttpAdapterName;
 const adapters: Adapter[] = ['express', 'fastify'];
 const apps = new Map<Adapter, INestApplication>();
 
@@ -147,12 +139,7 @@ interface Answer {
   body: unknown;
 }
 
-function injectInto(adapter: Adapter, request: InjectOptions) {
-  const app = apps.get(adapter)!;
-  return adapter === 'fastify'
-    ? (app as NestFastifyApplication).inject(request)
-    : inject(app.getHttpAdapter().getInstance(), request);
-}
+const injectInto = (adapter: Adapter, request: InjectOptions) => injectRequest(apps.get(adapter)!, adapter, request);
 
 async function send(adapter: Adapter, request: InjectOptions): Promise<Answer> {
   const response = await injectInto(adapter, request);

@@ -1,13 +1,13 @@
-import { type INestApplication, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type ServiceEnv, createHttpApp } from '@orderflow/platform';
-import { inject } from 'light-my-request';
+import { type INestApplication, Module } from '@nestjs/common';
+import { createHttpApp } from '@orderflow/platform';
 import { OrderCommands } from '../src/application/order.commands';
 import { OrderQueries } from '../src/application/order.queries';
 import { PlaceOrderHandler } from '../src/application/place-order';
 import type { Order } from '../src/domain/order';
 import { serveOpenApi } from '../src/http/openapi.docs';
 import { OrdersHttpController } from '../src/http/orders.http.controller';
+import { type HttpAdapterName, type InjectOptions, injectRequest } from '../../../test/support/http-inject';
 
 /**
  * The orders HTTP edge on both adapters, in process (no port, no database:
@@ -43,14 +43,7 @@ const order: Order = {
 })
 class OrdersHttpModule {}
 
-type Adapter = ServiceEnv['HTTP_ADAPTER'];
-/** What is sent: fits light-my-request's options and those of Nest's Fastify, whose copy may be another version. */
-interface InjectOptions {
-  method: 'GET' | 'POST';
-  url: string;
-  headers?: Record<string, string>;
-  payload?: string | Buffer;
-}
+type Adapter = HttpAdapterName;
 const apps = new Map<Adapter, INestApplication>();
 
 beforeAll(async () => {
@@ -66,12 +59,7 @@ afterAll(async () => {
   for (const app of apps.values()) await app.close();
 });
 
-const send = (adapter: Adapter, request: InjectOptions) => {
-  const app = apps.get(adapter)!;
-  return adapter === 'fastify'
-    ? (app as NestFastifyApplication).inject(request)
-    : inject(app.getHttpAdapter().getInstance(), request);
-};
+const send = (adapter: Adapter, request: InjectOptions) => injectRequest(apps.get(adapter)!, adapter, request);
 
 const placing = (key: string): InjectOptions => ({
   method: 'POST',
