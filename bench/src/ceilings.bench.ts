@@ -69,12 +69,12 @@ export async function ceilings(): Promise<BenchReport> {
       'JSON envelopes; emails are the email service’s own ORDER_CONFIRMED email, rendered by its templates.',
     rows: [
       {
-        ceiling: `${kafkaClientLibrary.name} idempotent producer, acks=all, 1 partition`,
+        ceiling: `${kafkaClientLibrary().name} idempotent producer, acks=all, 1 partition`,
         value: round(c.producer1p, 0),
         unit: 'events/s',
       },
       {
-        ceiling: `${kafkaClientLibrary.name} idempotent producer, acks=all, 6 partitions`,
+        ceiling: `${kafkaClientLibrary().name} idempotent producer, acks=all, 6 partitions`,
         value: round(c.producer6p, 0),
         unit: 'events/s',
       },

@@ -199,7 +199,7 @@ export async function relay(): Promise<BenchReport> {
     ),
   ];
   rows.push({
-    relay: `raw ${kafkaClientLibrary.name} idempotent producer (ceiling)`,
+    relay: `raw ${kafkaClientLibrary().name} idempotent producer (ceiling)`,
     'p50 ms @1k/s': '',
     'p99 ms @1k/s': '',
     'max ms': '',

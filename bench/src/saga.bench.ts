@@ -245,7 +245,7 @@ export async function saga(): Promise<BenchReport> {
               'email service works through the backlog of earlier steps and runs first).',
           ]
         : []),
-      `Ceilings measured in the same run (${CEILING_SECONDS} s each, after the warm-up): ${kafkaClientLibrary.name} idempotent producer ` +
+      `Ceilings measured in the same run (${CEILING_SECONDS} s each, after the warm-up): ${kafkaClientLibrary().name} idempotent producer ` +
         `${round(ceilings.producer6p, 0)} events/s (6 partitions), produce → consume round trip p50 ` +
         `${round(ceilings.roundTripP50, 2)} ms / p99 ${round(ceilings.roundTripP99, 2)} ms, raw pg ` +
         `${round(ceilings.pgTransactions, 0)} single-row tx/s, MailDev ${round(ceilings.smtpEmails, 0)} emails/s from the ` +

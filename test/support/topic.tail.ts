@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type PartitionOffsets, type Tail, createKafka } from '@orderflow/messaging';
+import { KafkaError, type PartitionOffsets, type Tail, createKafka } from '@orderflow/messaging';
 import { waitUntil } from './wait-until';
 
 export interface TailedMessage {
@@ -34,7 +34,7 @@ export class TopicTail {
         `the offsets of ${topic}`,
         () =>
           admin.topicOffsets(topic).catch((error: unknown) => {
-            if ((error as { retriable?: boolean }).retriable) return false;
+            if (error instanceof KafkaError && error.retriable) return false;
             throw error;
           }),
         15_000,

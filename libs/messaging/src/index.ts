@@ -5,7 +5,7 @@ export * from './outbox/outbox.pruner';
 export * from './inbox/inbox';
 export * from './kafka/kafka.port';
 // The one client adapter so far, and the one place that names it.
-export { createKafka, kafkaClientLibrary } from './kafka/kafkajs.adapter';
+export * from './kafka/kafka.client';
 export * from './consumer/message.decoder';
 export * from './consumer/dead-letter.publisher';
 export * from './consumer/error.classifier';
@@ -22,3 +22,4 @@ export * from './lag/lag.estimate';
 export * from './kafka/partition.reader';
 export * from './kafka/key.partitioner';
 export * from './tracing/trace-context';
+export * from './kafka/kafka.error';

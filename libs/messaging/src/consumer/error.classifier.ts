@@ -1,3 +1,5 @@
+import { KafkaError } from '../kafka/kafka.error';
+
 /**
  * Whether a failure may go away if the same message is tried again. The
  * consumer never dead-letters a transient failure: the partition waits (with
@@ -12,8 +14,8 @@
  *   57P01–57P03 shutdown/restart, class 53 (resources) and 58 (I/O);
  * - a socket that could not connect or was cut (ECONNREFUSED, ECONNRESET, …);
  * - node-postgres' own connection failures, which carry no code, only a message;
- * - any error of the Kafka client's own (a broker away, a leader moving, a request
- *   timing out), known by its class name (`KafkaJS…`).
+ * - any failure of the Kafka client (a broker away, a leader moving, a request
+ *   timing out): the port's KafkaError, whichever client is behind it.
  */
 const transientPgCodes = new Set(['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03']);
 const transientPgClasses = ['08', '53', '58'];
@@ -45,12 +47,12 @@ export interface Failure {
 export function isTransient(error: unknown): boolean {
   if (error instanceof TransientError) return true;
   if (typeof error !== 'object' || error === null) return false;
-  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
+  const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     if (transientPgCodes.has(code) || transientSocketCodes.has(code)) return true;
     if (/^[0-9A-Z]{5}$/.test(code) && transientPgClasses.includes(code.slice(0, 2))) return true;
   }
-  if (typeof name === 'string' && name.startsWith('KafkaJS')) return true;
+  if (error instanceof KafkaError) return true;
   // An AggregateError (a connect that tried several addresses) is transient if its parts are.
   if (error instanceof AggregateError && error.errors.length > 0) return error.errors.every(isTransient);
   return typeof message === 'string' && transientPgMessages.test(message);

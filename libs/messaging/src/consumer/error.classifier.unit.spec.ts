@@ -1,3 +1,4 @@
+import { KafkaError } from '../kafka/kafka.error';
 import { TransientError, classifyFailure } from './error.classifier';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -15,7 +16,7 @@ describe('classifyFailure', () => {
     ['a reset connection', withCode('ECONNRESET')],
     ["node-postgres' cut connection", new Error('Connection terminated unexpectedly')],
     ["node-postgres' pool time-out", new Error('timeout exceeded when trying to connect')],
-    ['a Kafka client error', Object.assign(new Error('leader moved'), { name: 'KafkaJSProtocolError' })],
+    ['a Kafka client failure', new KafkaError('leader moved', true)],
     ['our own TransientError', new TransientError('SMTP answered 421')],
     ['a connect that failed on every address', new AggregateError([withCode('ECONNREFUSED')], 'connect')],
   ])('waits out %s', (_what, error) => {

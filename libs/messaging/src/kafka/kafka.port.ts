@@ -210,7 +210,7 @@ export interface KafkaAdmin {
   topicConfigs(topics: readonly string[]): Promise<Map<string, Record<string, string>>>;
   /** Sets these configs of each topic. */
   alterTopicConfigs(topics: readonly { topic: string; configs: Readonly<Record<string, string>> }[]): Promise<void>;
-  /** Each partition's first and end offsets. */
+  /** Each partition's first and end offsets, in partition order (as every per-partition answer here). */
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   /** Each partition's first offset with a timestamp at or after `at`; its end where there is none. */
   offsetsAt(topic: string, at: Date): Promise<PartitionOffset[]>;

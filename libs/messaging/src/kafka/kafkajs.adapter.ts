@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { KafkaError, messageWithCauses, translatingErrors } from './kafka.error';
 import { KafkajsAdmin } from './kafkajs.admin';
 import { KafkajsBatchConsumer, KafkajsTail } from './kafkajs.consumer';
 import { createSafeProducer } from './kafkajs.producer';
@@ -14,7 +15,7 @@ const logLevels = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logL
  * a wait grown to tens of seconds while it was away (the fault suite's broker
  * scenario times that recovery).
  */
-export function createKafka(clientId: string, brokers: string[], options: KafkaClientOptions = {}): KafkaClient {
+export function createKafkajsKafka(clientId: string, brokers: string[], options: KafkaClientOptions = {}): KafkaClient {
   const kafka = new Kafka({
     clientId,
     brokers,
@@ -23,18 +24,22 @@ export function createKafka(clientId: string, brokers: string[], options: KafkaC
       ? { retry: { retries: 0 }, connectionTimeout: 1_000 }
       : { retry: { retries: 15, initialRetryTime: 100, maxRetryTime: 2_000 } }),
   });
-  return {
-    batchConsumer: (settings) => new KafkajsBatchConsumer(kafka, settings),
-    tail: (settings) => new KafkajsTail(kafka, settings),
-    safeProducer: () => createSafeProducer(kafka),
-    admin: () => new KafkajsAdmin(kafka.admin()),
+  const translated = <T extends object>(port: T) => translatingErrors(port, kafkaErrorOf);
+  return translated<KafkaClient>({
+    batchConsumer: (settings) => translated(new KafkajsBatchConsumer(kafka, settings)),
+    tail: (settings) => translated(new KafkajsTail(kafka, settings)),
+    safeProducer: () => translated(createSafeProducer(kafka)),
+    admin: () => translated(new KafkajsAdmin(kafka.admin())),
     readRanges: (topic, ranges, onBatch, readOptions) => readRanges(kafka, topic, ranges, onBatch, readOptions),
-  };
+  });
 }
 
-/** The client library behind `createKafka`, for the figures a benchmark reports. */
-export const kafkaClientLibrary = {
-  name: 'kafkajs',
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  version: (require('kafkajs/package.json') as { version: string }).version,
-} as const;
+/** kafkajs' own errors are named `KafkaJS…` and say whether a retry may help (`retriable`). */
+export function kafkaErrorOf(error: unknown): unknown {
+  if (!(error instanceof Error) || !error.name.startsWith('KafkaJS')) return error;
+  const { retriable } = error as { retriable?: unknown };
+  return new KafkaError(messageWithCauses(error), retriable !== false, { cause: error });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const kafkajsVersion = (require('kafkajs/package.json') as { version: string }).version;

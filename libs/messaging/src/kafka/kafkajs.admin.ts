@@ -78,29 +78,45 @@ export class KafkajsAdmin implements KafkaAdmin {
     );
   }
 
+  /**
+   * kafkajs has only the AlterConfigs request, which replaces a topic's whole
+   * set: the configs set on the topic before are sent again with the new ones,
+   * so that the others keep their values (as an incremental alter would).
+   */
   async alterTopicConfigs(
     topics: readonly { topic: string; configs: Readonly<Record<string, string>> }[],
   ): Promise<void> {
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.topic })),
+    });
+    const setOnTopic = (topic: string) =>
+      Object.fromEntries(
+        (resources.find((r) => r.resourceName === topic)?.configEntries ?? [])
+          .filter((e) => e.configSource === topicConfigSource)
+          .map((e) => [e.configName, e.configValue]),
+      );
     await this.admin.alterConfigs({
       validateOnly: false,
       resources: topics.map((t) => ({
         type: ConfigResourceTypes.TOPIC,
         name: t.topic,
-        configEntries: configEntries(t.configs),
+        configEntries: configEntries({ ...setOnTopic(t.topic), ...t.configs }),
       })),
     });
   }
 
   async topicOffsets(topic: string): Promise<PartitionOffsets[]> {
-    return (await this.admin.fetchTopicOffsets(topic)).map(({ partition, low, high }) => ({ partition, low, high }));
+    return (await this.admin.fetchTopicOffsets(topic))
+      .map(({ partition, low, high }) => ({ partition, low, high }))
+      .sort(byPartition);
   }
 
   /** kafkajs answers a partition with no record that late with its end offset. */
   async offsetsAt(topic: string, at: Date): Promise<PartitionOffset[]> {
-    return (await this.admin.fetchTopicOffsetsByTimestamp(topic, at.getTime())).map(({ partition, offset }) => ({
-      partition,
-      offset,
-    }));
+    return (await this.admin.fetchTopicOffsetsByTimestamp(topic, at.getTime()))
+      .map(({ partition, offset }) => ({ partition, offset }))
+      .sort(byPartition);
   }
 
   async listGroups(): Promise<GroupListing[]> {
@@ -111,7 +127,7 @@ export class KafkajsAdmin implements KafkaAdmin {
     const offsets = await this.admin.fetchOffsets({ groupId, topics: [...topics] });
     return offsets.map(({ topic, partitions }) => ({
       topic,
-      partitions: partitions.map(({ partition, offset }) => ({ partition, offset })),
+      partitions: partitions.map(({ partition, offset }) => ({ partition, offset })).sort(byPartition),
     }));
   }
 
@@ -129,6 +145,11 @@ export class KafkajsAdmin implements KafkaAdmin {
     await this.admin.deleteGroups([...groupIds]);
   }
 }
+
+const byPartition = (a: { partition: number }, b: { partition: number }) => a.partition - b.partition;
+
+/** DescribeConfigs' source of a config set on the topic itself (`TOPIC_CONFIG`). */
+const topicConfigSource = 1;
 
 const configEntries = (configs: Readonly<Record<string, string>>) =>
   Object.entries(configs).map(([name, value]) => ({ name, value }));

@@ -1,5 +1,6 @@
 import { type Kafka, type Message, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
 import type { OutgoingRecord, RecordPosition, RecordProducer } from './kafka.port';
+import { type PartitionAck, positionsOf } from './record.positions';
 
 /**
  * What we produce directly (dead letters, the polling relay, tools) goes
@@ -44,7 +45,7 @@ class KafkajsProducer implements RecordProducer {
     const written = await this.producer.send({ topic, acks: -1, messages });
     return positionsOf(
       messages.map((m) => this.placed.get(m) ?? m.partition ?? -1),
-      written,
+      acksOf(written),
     );
   }
 
@@ -53,21 +54,10 @@ class KafkajsProducer implements RecordProducer {
   }
 }
 
-/**
- * Each record's position, from the partition each went to (in send order)
- * and the broker's answer per partition: the first offset it wrote there.
- * One send writes one batch per partition, its records at consecutive offsets.
- */
-export function positionsOf(partitions: readonly number[], written: readonly RecordMetadata[]): RecordPosition[] {
-  const next = new Map<number, bigint>();
-  for (const { partition, baseOffset, offset } of written) {
+/** kafkajs answers each partition with the first offset it wrote there, as `baseOffset` or `offset`. */
+export function acksOf(written: readonly RecordMetadata[]): PartitionAck[] {
+  return written.flatMap(({ partition, baseOffset, offset }) => {
     const first = baseOffset ?? offset;
-    if (first !== undefined) next.set(partition, BigInt(first));
-  }
-  return partitions.map((partition) => {
-    const offset = next.get(partition);
-    if (offset === undefined) throw new Error(`the broker acknowledged no offset for partition ${partition}`);
-    next.set(partition, offset + 1n);
-    return { partition, offset: offset.toString() };
+    return first === undefined ? [] : [{ partition, firstOffset: BigInt(first) }];
   });
 }

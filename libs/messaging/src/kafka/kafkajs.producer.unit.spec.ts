@@ -1,27 +1,18 @@
 import { Partitioners } from 'kafkajs';
-import { positionsOf } from './kafkajs.producer';
+import { acksOf } from './kafkajs.producer';
 import { partitionOfKey } from './key.partitioner';
 
-const written = (partition: number, baseOffset: string) => ({ topicName: 't', partition, errorCode: 0, baseOffset });
-
-describe('positionsOf (where each record of a send landed)', () => {
-  it('numbers the records of one partition on from the offset the broker gave their batch, in send order', () => {
-    expect(positionsOf([2, 0, 2, 2], [written(0, '7'), written(2, '40')])).toEqual([
-      { partition: 2, offset: '40' },
-      { partition: 0, offset: '7' },
-      { partition: 2, offset: '41' },
-      { partition: 2, offset: '42' },
+describe('acksOf (what kafkajs acknowledged, per partition)', () => {
+  it('reads the first offset of each partition from `baseOffset`, or from `offset` where that is what it carries', () => {
+    expect(
+      acksOf([
+        { topicName: 't', partition: 0, errorCode: 0, baseOffset: '7' },
+        { topicName: 't', partition: 1, errorCode: 0, offset: '5' },
+      ]),
+    ).toEqual([
+      { partition: 0, firstOffset: 7n },
+      { partition: 1, firstOffset: 5n },
     ]);
-  });
-
-  it('reads an answer that carries `offset` rather than `baseOffset`', () => {
-    expect(positionsOf([1], [{ topicName: 't', partition: 1, errorCode: 0, offset: '5' }])).toEqual([
-      { partition: 1, offset: '5' },
-    ]);
-  });
-
-  it('refuses to guess where the broker acknowledged nothing', () => {
-    expect(() => positionsOf([3], [written(0, '7')])).toThrow(/no offset for partition 3/);
   });
 });
 

@@ -3,8 +3,8 @@
  * producer) gives a key: murmur2 of its UTF-8 bytes, made positive, modulo the
  * partition count. One key, one partition, whoever produces it.
  */
-export function partitionOfKey(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+export function partitionOfKey(key: string | Buffer, partitions: number): number {
+  return (murmur2(typeof key === 'string' ? Buffer.from(key, 'utf8') : key) & 0x7fffffff) % partitions;
 }
 
 /**
