@@ -1,4 +1,5 @@
 import { ceilings } from './ceilings.bench';
+import { kafkaClientsBench } from './kafka-clients.bench';
 import { persistence } from './persistence.bench';
 import { relay } from './relay.bench';
 import { replay } from './replay.bench';
@@ -13,6 +14,7 @@ import { writeReport } from './bench.results';
  */
 const benches: Record<string, () => Promise<Parameters<typeof writeReport>[1]>> = {
   ceilings,
+  'kafka-clients': kafkaClientsBench,
   persistence,
   replay,
   relay,

@@ -21,14 +21,15 @@ import { measureGc } from './gc.meter';
 const config = loadStackConfig();
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 
-async function fill(kafka: KafkaClient, topic: string): Promise<number> {
+/** Fills `topic` with `events` replayable events (OrderPlaced + OrderConfirmed per order); returns events/s produced. */
+export async function fill(kafka: KafkaClient, topic: string, events = EVENTS): Promise<number> {
   const producer = kafka.safeProducer();
   await producer.connect();
   const started = performance.now();
   const now = new Date().toISOString();
-  for (let sent = 0; sent < EVENTS;) {
+  for (let sent = 0; sent < events;) {
     const messages = [];
-    for (let i = 0; i < 500 && sent < EVENTS; i += 2, sent += 2) {
+    for (let i = 0; i < 500 && sent < events; i += 2, sent += 2) {
       const orderId = randomUUID();
       const meta = { orderId, now, correlationId: orderId, causationId: null };
       const [placed] = decide(
@@ -59,7 +60,7 @@ async function fill(kafka: KafkaClient, topic: string): Promise<number> {
     await producer.send(topic, messages);
   }
   await producer.disconnect();
-  return EVENTS / ((performance.now() - started) / 1000);
+  return events / ((performance.now() - started) / 1000);
 }
 
 const DECODE_SAMPLE = 100_000;

@@ -8,8 +8,6 @@ import type { PlatformaticSettings } from './platformatic.settings';
  * `KafkaClient.readRanges` over @platformatic/kafka, which reads only through
  * a group: a throwaway one whose stream starts at each range's start (manual
  * offsets), never commits, and is deleted afterwards so no empty group lingers.
- * Records arrive one at a time; they are handed on in runs per partition,
- * flushed whenever the stream's buffer is drained.
  */
 export async function readRanges(
   settings: PlatformaticSettings,
@@ -37,26 +35,40 @@ export async function readRanges(
       offsets: [...pending.values()].map((p) => ({ topic, partition: p.partition, offset: p.from })),
       fallbackMode: 'latest',
     });
-    const reading = (async () => {
+    // Records arrive one 'data' event at a time, a fetch response at once: they are
+    // gathered per partition and handed on after the response (setImmediate),
+    // with the stream paused while `onBatch` works, one hand-over after the other.
+    const reading = new Promise<void>((resolve, reject) => {
       const runs = new Map<number, ConsumedRecord[]>();
-      const flush = async () => {
-        for (const [partition, records] of runs) if (records.length > 0) await onBatch(records, partition);
+      let handing: Promise<void> = Promise.resolve();
+      let queued = false;
+      const handOver = async () => {
+        queued = false;
+        stream.pause();
+        const batches = [...runs];
         runs.clear();
+        for (const [partition, records] of batches) await onBatch(records, partition);
+        if (pending.size === 0) resolve();
+        else stream.resume();
       };
-      for await (const message of stream as AsyncIterable<Message>) {
+      stream.on('data', (message: Message) => {
         const target = pending.get(message.partition);
-        if (target && message.offset >= target.from && message.offset < target.end) {
-          const run = runs.get(message.partition) ?? [];
-          run.push(consumedRecordOf(message));
-          runs.set(message.partition, run);
+        if (!target) return;
+        if (message.offset >= target.from && message.offset < target.end) {
+          const run = runs.get(message.partition);
+          if (run) run.push(consumedRecordOf(message));
+          else runs.set(message.partition, [consumedRecordOf(message)]);
         }
-        if (target && message.offset + 1n >= target.end) pending.delete(message.partition);
-        if (pending.size === 0 || stream.readableLength === 0 || (runs.get(message.partition)?.length ?? 0) >= 1_000)
-          await flush();
-        if (pending.size === 0) break;
-      }
-      await flush();
-    })();
+        if (message.offset + 1n >= target.end) pending.delete(message.partition);
+        if (!queued) {
+          queued = true;
+          setImmediate(() => {
+            handing = handing.then(handOver).catch(reject);
+          });
+        }
+      });
+      stream.on('error', reject);
+    });
     const timeout = new Promise<never>((_, reject) => {
       if (options.timeoutMs !== undefined)
         timer = setTimeout(

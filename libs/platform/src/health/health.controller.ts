@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Pool } from 'pg';
+import { kafkaClientLibrary } from '@orderflow/messaging';
 import { InjectPool } from '../database.provider';
 import { ReadinessRegistry } from './readiness.registry';
 
@@ -41,7 +42,13 @@ export class HealthController {
 
   @Get('live')
   live() {
-    return { status: 'ok', uptimeSeconds: Math.round(process.uptime()), node: process.version };
+    const kafka = kafkaClientLibrary();
+    return {
+      status: 'ok',
+      uptimeSeconds: Math.round(process.uptime()),
+      node: process.version,
+      kafkaClient: `${kafka.name} ${kafka.version}`,
+    };
   }
 
   private async database() {
