@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { PlatformModule } from '@orderflow/platform';
+import { PRISMA, PlatformModule, prismaProviders } from '@orderflow/platform';
 import { OrderCommands } from './application/order.commands';
+import { ORDER_READS } from './application/order-reads.port';
 import { OrderQueries } from './application/order.queries';
 import { paymentDeadlineSweepProvider } from './application/payment-deadline.sweep';
 import { PlaceOrderHandler } from './application/place-order';
@@ -9,6 +10,8 @@ import { ORDERS_CONFIG, type OrdersConfig } from './config/orders.config';
 import { OrderExceptionFilter } from './http/order.exception-filter';
 import { OrdersHttpController } from './http/orders.http.controller';
 import { orderConsumers } from './messaging/order.consumers';
+import { OrderPrismaReads } from './persistence/order.prisma-reads';
+import { type OrdersPrisma, createOrdersPrisma } from './persistence/prisma.client';
 
 @Module({})
 export class AppModule {
@@ -20,6 +23,8 @@ export class AppModule {
       providers: [
         { provide: ORDERS_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: OrderExceptionFilter },
+        ...prismaProviders(createOrdersPrisma),
+        { provide: ORDER_READS, inject: [PRISMA], useFactory: (prisma: OrdersPrisma) => new OrderPrismaReads(prisma) },
         OrderCommands,
         OrderQueries,
         PlaceOrderHandler,
