@@ -1,5 +1,6 @@
 import { ceilings } from './ceilings.bench';
 import { persistence } from './persistence.bench';
+import { reads } from './reads.bench';
 import { relay } from './relay.bench';
 import { replay } from './replay.bench';
 import { saga } from './saga.bench';
@@ -14,6 +15,7 @@ import { writeReport } from './bench.results';
 const benches: Record<string, () => Promise<Parameters<typeof writeReport>[1]>> = {
   ceilings,
   persistence,
+  reads,
   replay,
   relay,
   saga,

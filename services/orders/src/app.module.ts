@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PRISMA, PlatformModule, prismaProviders } from '@orderflow/platform';
 import { OrderCommands } from './application/order.commands';
-import { ORDER_READS } from './application/order-reads.port';
+import { ORDER_READS, type OrderReads } from './application/order-reads.port';
 import { OrderQueries } from './application/order.queries';
 import { paymentDeadlineSweepProvider } from './application/payment-deadline.sweep';
 import { PlaceOrderHandler } from './application/place-order';
@@ -25,8 +25,8 @@ export class AppModule {
         { provide: APP_FILTER, useClass: OrderExceptionFilter },
         ...prismaProviders(createOrdersPrisma),
         { provide: ORDER_READS, inject: [PRISMA], useFactory: (prisma: OrdersPrisma) => new OrderPrismaReads(prisma) },
+        { provide: OrderQueries, inject: [ORDER_READS], useFactory: (reads: OrderReads) => new OrderQueries(reads) },
         OrderCommands,
-        OrderQueries,
         PlaceOrderHandler,
         ...orderConsumers,
         paymentDeadlineSweepProvider(config),

@@ -12,7 +12,7 @@ import {
   prismaProviders,
 } from '@orderflow/platform';
 import { DriverAdapterError } from '@prisma/driver-adapter-utils';
-import { ORDER_READS } from '../src/application/order-reads.port';
+import { ORDER_READS, type OrderReads } from '../src/application/order-reads.port';
 import { OrderCommands } from '../src/application/order.commands';
 import { OrderQueries } from '../src/application/order.queries';
 import { PlaceOrderHandler } from '../src/application/place-order';
@@ -38,7 +38,7 @@ async function appOver(databaseUrl: string): Promise<INestApplication> {
       { provide: PG_POOL, useFactory: () => createPool(databaseUrl, 1) },
       ...prismaProviders(createOrdersPrisma),
       { provide: ORDER_READS, inject: [PRISMA], useFactory: (prisma: OrdersPrisma) => new OrderPrismaReads(prisma) },
-      OrderQueries,
+      { provide: OrderQueries, inject: [ORDER_READS], useFactory: (reads: OrderReads) => new OrderQueries(reads) },
       { provide: PlaceOrderHandler, useValue: {} },
       { provide: OrderCommands, useValue: {} },
       { provide: APP_INTERCEPTOR, useClass: ServiceUnavailableInterceptor },

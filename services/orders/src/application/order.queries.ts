@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { type Order, type OrderEvent, type OrderStatus, fold } from '../domain/order';
-import { OrderError } from '../domain/order.errors';
-import { ORDER_READS, type OrderReads } from './order-reads.port';
-import { asOrder } from './order.commands';
+import { OrderError, asOrder } from '../domain/order.errors';
+import type { OrderReads } from './order-reads.port';
 
 export interface OrderPageQuery {
   status?: OrderStatus;
@@ -15,11 +13,11 @@ export interface OrderPageQuery {
 /**
  * Reads. One order and its events come from the event store (consistent with
  * the command that just ran); lists come from the read model (eventually
- * consistent, indexed for paging).
+ * consistent, indexed for paging). A plain class, wired in app.module.ts:
+ * the reads benchmark calls it as the controller does, outside Nest.
  */
-@Injectable()
 export class OrderQueries {
-  constructor(@Inject(ORDER_READS) private readonly reads: OrderReads) {}
+  constructor(private readonly reads: OrderReads) {}
 
   async order(orderId: string): Promise<Order> {
     return asOrder(fold(await this.reads.events(orderId)), orderId);
