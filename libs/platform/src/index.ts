@@ -1,6 +1,5 @@
 export * from './service.config';
 export * from './database.provider';
-export * from './prisma.provider';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './kafka.provider';

@@ -12,10 +12,6 @@
  *   57P01–57P03 shutdown/restart, class 53 (resources) and 58 (I/O);
  * - a socket that could not connect or was cut (ECONNREFUSED, ECONNRESET, …);
  * - node-postgres' own connection failures, which carry no code, only a message;
- * - the same failures reaching us through Prisma's `pg` driver adapter: the
- *   client's error holds the adapter's in `meta.driverAdapterError`, whose
- *   `cause` carries the SQLSTATE (`originalCode`) or, for a socket that could
- *   not connect or was cut, only a `kind` (a P1001 "can't reach database");
  * - any error of the Kafka client's own (a broker away, a leader moving, a request
  *   timing out), known by its class name (`KafkaJS…`).
  */
@@ -33,15 +29,6 @@ const transientSocketCodes = new Set([
 ]);
 const transientPgMessages =
   /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout|Cannot use a pool after calling end)/;
-
-/** The adapter's `kind`s for a connection that could not be made or was lost, and for contention. */
-const transientAdapterKinds = new Set([
-  'DatabaseNotReachable',
-  'ConnectionClosed',
-  'SocketTimeout',
-  'TooManyConnections',
-  'TransactionWriteConflict',
-]);
 
 export class TransientError extends Error {
   override name = 'TransientError';
@@ -64,20 +51,9 @@ export function isTransient(error: unknown): boolean {
     if (/^[0-9A-Z]{5}$/.test(code) && transientPgClasses.includes(code.slice(0, 2))) return true;
   }
   if (typeof name === 'string' && name.startsWith('KafkaJS')) return true;
-  if (isTransientAdapterFailure(error)) return true;
   // An AggregateError (a connect that tried several addresses) is transient if its parts are.
   if (error instanceof AggregateError && error.errors.length > 0) return error.errors.every(isTransient);
   return typeof message === 'string' && transientPgMessages.test(message);
-}
-
-/** The driver adapter's error, as Prisma's client wraps it (`meta.driverAdapterError`) or bare. */
-function isTransientAdapterFailure(error: object): boolean {
-  const { meta } = error as { meta?: { driverAdapterError?: unknown } };
-  const adapterError = meta?.driverAdapterError ?? ((error as Error).name === 'DriverAdapterError' ? error : undefined);
-  const cause = (adapterError as { cause?: { originalCode?: unknown; kind?: unknown } } | undefined)?.cause;
-  if (!cause) return false;
-  if (typeof cause.kind === 'string' && transientAdapterKinds.has(cause.kind)) return true;
-  return typeof cause.originalCode === 'string' && isTransient({ code: cause.originalCode });
 }
 
 export function classifyFailure(error: unknown): Failure {

@@ -81,4 +81,3 @@ export class OrderCommands {
     return { order: asOrder(fold(events, state), orderId), appended: events };
   }
 }
-

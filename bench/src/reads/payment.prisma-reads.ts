@@ -1,10 +1,10 @@
-import type { PaymentReads, PaymentView } from '../application/payment-reads.port';
-import type { PaymentStatus } from '../domain/payment';
-import type { PaymentsPrisma } from './prisma.client';
+import type { PrismaClient } from '../../../services/payments/src/persistence/prisma/client';
+import type { PaymentReads, PaymentView } from '../../../services/payments/src/application/payment-reads.port';
+import type { PaymentStatus } from '../../../services/payments/src/domain/payment';
 
-/** The read side through the generated Prisma client. */
+/** The read side through the generated Prisma client: measured against the service's pg reads (reads.bench.ts), not run by the service. */
 export class PaymentPrismaReads implements PaymentReads {
-  constructor(private readonly prisma: PaymentsPrisma) {}
+  constructor(private readonly prisma: PrismaClient) {}
 
   async view(orderId: string): Promise<PaymentView | undefined> {
     const row = await this.prisma.payment.findUnique({

@@ -1,10 +1,10 @@
-import type { EmailReads, SentEmail } from '../application/email-reads.port';
-import type { EmailKindName } from '../domain/email.selection';
-import type { EmailPrisma } from './prisma.client';
+import type { PrismaClient } from '../../../services/email/src/persistence/prisma/client';
+import type { EmailReads, SentEmail } from '../../../services/email/src/application/email-reads.port';
+import type { EmailKindName } from '../../../services/email/src/domain/email.selection';
 
-/** The read side through the generated Prisma client. */
+/** The read side through the generated Prisma client: measured against the service's pg reads (reads.bench.ts), not run by the service. */
 export class EmailPrismaReads implements EmailReads {
-  constructor(private readonly prisma: EmailPrisma) {}
+  constructor(private readonly prisma: PrismaClient) {}
 
   async sentAbout(orderId: string): Promise<SentEmail[]> {
     const rows = await this.prisma.email.findMany({

@@ -1,14 +1,13 @@
 import { parseEvent } from '@orderflow/events';
-import type { Order, OrderEvent } from '../domain/order';
-import { isOrderEvent } from '../domain/order';
-import type { OrderPageFilter, OrderReads } from '../application/order-reads.port';
-import { type OrderViewRow, toOrder } from '../projections/order-view.projection';
-import type { OrdersPrisma } from './prisma.client';
-import type { OrderView } from './prisma/client';
+import type { Order, OrderEvent } from '../../../services/orders/src/domain/order';
+import { isOrderEvent } from '../../../services/orders/src/domain/order';
+import type { OrderPageFilter, OrderReads } from '../../../services/orders/src/application/order-reads.port';
+import { type OrderViewRow, toOrder } from '../../../services/orders/src/projections/order-view.projection';
+import type { OrderView, PrismaClient } from '../../../services/orders/src/persistence/prisma/client';
 
-/** The read side through the generated Prisma client. */
+/** The read side through the generated Prisma client: measured against the service's pg reads (reads.bench.ts), not run by the service. */
 export class OrderPrismaReads implements OrderReads {
-  constructor(private readonly prisma: OrdersPrisma) {}
+  constructor(private readonly prisma: PrismaClient) {}
 
   async events(orderId: string): Promise<OrderEvent[]> {
     const rows = await this.prisma.orderEvent.findMany({
