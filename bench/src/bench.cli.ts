@@ -1,6 +1,7 @@
 import { ceilings } from './ceilings.bench';
 import { kafkaClientsBench } from './kafka-clients.bench';
 import { persistence } from './persistence.bench';
+import { reads } from './reads.bench';
 import { relay } from './relay.bench';
 import { replay } from './replay.bench';
 import { saga } from './saga.bench';
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<Parameters<typeof writeReport>[1]>> 
   ceilings,
   'kafka-clients': kafkaClientsBench,
   persistence,
+  reads,
   replay,
   relay,
   saga,

@@ -40,15 +40,6 @@ export interface ClaimedEmail {
   traceparent: string | null;
 }
 
-/** What `GET /emails` lists: an email actually sent. */
-export interface SentEmail {
-  eventId: string;
-  kind: EmailKindName;
-  to: string;
-  messageId: string;
-  sentAt: string;
-}
-
 /**
  * Upserts each order of the batch (its first address wins; `last_position`
  * grows by the positions the batch takes, under the row lock, taken in order-id
@@ -236,26 +227,4 @@ export async function markRejected(db: Queryable, eventId: string, reason: strin
 export async function countQueued(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM emails WHERE status = 'QUEUED'");
   return rows[0]?.n ?? 0;
-}
-
-/** The emails sent about an order, oldest first; queued and rejected ones are not listed. */
-export async function emailsOfOrder(db: Queryable, orderId: string): Promise<SentEmail[]> {
-  const { rows } = await db.query<{
-    event_id: string;
-    kind: EmailKindName;
-    recipient: string;
-    message_id: string;
-    sent_at: Date;
-  }>(
-    `SELECT event_id, kind, recipient, message_id, sent_at FROM emails
-     WHERE order_id = $1 AND status = 'SENT' ORDER BY sent_at, event_id`,
-    [orderId],
-  );
-  return rows.map((r) => ({
-    eventId: r.event_id,
-    kind: r.kind,
-    to: r.recipient,
-    messageId: r.message_id,
-    sentAt: r.sent_at.toISOString(),
-  }));
 }

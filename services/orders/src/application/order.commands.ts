@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Queryable } from '@orderflow/messaging';
 import { CLOCK, type Clock, ID_GENERATOR, type IdGenerator, PG_POOL } from '@orderflow/platform';
 import type { Pool } from 'pg';
-import { type Order, type OrderEvent, type OrderState, fold, initialState } from '../domain/order';
+import { type Order, type OrderEvent, fold, initialState } from '../domain/order';
 import { type OrderCommand, decide } from '../domain/order.decide';
-import { OrderError } from '../domain/order.errors';
+import { OrderError, asOrder } from '../domain/order.errors';
 import { ConcurrencyConflict, appendOrderEvents, loadOrderEvents } from '../persistence/order-event.store';
 
 export interface CommandOrigin {
@@ -81,8 +81,3 @@ export class OrderCommands {
     return { order: asOrder(fold(events, state), orderId), appended: events };
   }
 }
-
-export const asOrder = (state: OrderState, orderId: string): Order => {
-  if (state.status === 'NONE') throw new OrderError('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
-  return state;
-};

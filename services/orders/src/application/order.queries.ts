@@ -1,12 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { PG_POOL } from '@orderflow/platform';
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import { type Order, type OrderEvent, type OrderStatus, fold } from '../domain/order';
-import { OrderError } from '../domain/order.errors';
-import { loadOrderEvents } from '../persistence/order-event.store';
-import { type OrderViewRow, toOrder } from '../projections/order-view.projection';
-import { asOrder } from './order.commands';
+import { OrderError, asOrder } from '../domain/order.errors';
+import type { OrderReads } from './order-reads.port';
 
 export interface OrderPageQuery {
   status?: OrderStatus;
@@ -18,35 +13,31 @@ export interface OrderPageQuery {
 /**
  * Reads. One order and its events come from the event store (consistent with
  * the command that just ran); lists come from the read model (eventually
- * consistent, indexed for paging).
+ * consistent, indexed for paging). A plain class, wired in app.module.ts:
+ * the reads benchmark calls it as the controller does, outside Nest.
  */
-@Injectable()
 export class OrderQueries {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(private readonly reads: OrderReads) {}
 
   async order(orderId: string): Promise<Order> {
-    return asOrder(fold(await loadOrderEvents(this.pool, orderId)), orderId);
+    return asOrder(fold(await this.reads.events(orderId)), orderId);
   }
 
   async events(orderId: string): Promise<OrderEvent[]> {
-    const events = await loadOrderEvents(this.pool, orderId);
+    const events = await this.reads.events(orderId);
     if (events.length === 0) throw new OrderError('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
     return events;
   }
 
-  /** Keyset paging on (created_at, id): stable while orders are added. */
+  /** Keyset paging on (created_at, id): stable while orders are added. One row more than asked tells a next page exists. */
   async page(query: OrderPageQuery): Promise<{ items: Order[]; nextCursor: string | null }> {
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const { rows } = await this.pool.query<OrderViewRow>(
-      `SELECT * FROM orders_view_v1
-       WHERE ($1::text IS NULL OR status = $1)
-         AND ($2::text IS NULL OR customer_id = $2)
-         AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4::uuid))
-       ORDER BY created_at, id
-       LIMIT $5`,
-      [query.status ?? null, query.customerId ?? null, after?.createdAt ?? null, after?.id ?? null, query.limit + 1],
-    );
-    const items = rows.slice(0, query.limit).map(toOrder);
+    const rows = await this.reads.page({
+      status: query.status,
+      customerId: query.customerId,
+      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      limit: query.limit + 1,
+    });
+    const items = rows.slice(0, query.limit);
     const last = items[items.length - 1];
     return {
       items,

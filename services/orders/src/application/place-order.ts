@@ -5,9 +5,9 @@ import { ID_GENERATOR, type IdGenerator, PG_POOL } from '@orderflow/platform';
 import type { Pool } from 'pg';
 import { fold, type Order } from '../domain/order';
 import type { PlaceOrder } from '../domain/order.decide';
-import { OrderError } from '../domain/order.errors';
+import { OrderError, asOrder } from '../domain/order.errors';
 import { loadOrderEvents } from '../persistence/order-event.store';
-import { OrderCommands, asOrder } from './order.commands';
+import { OrderCommands } from './order.commands';
 
 /**
  * POST /orders. With an Idempotency-Key, the key is claimed in the same

@@ -1,4 +1,5 @@
 import { CodedError } from '@orderflow/events';
+import type { Order, OrderState } from './order';
 
 /**
  * What a command may be refused for, with a stable code. The HTTP edge maps
@@ -15,3 +16,9 @@ export type OrderErrorCode =
   | 'INVALID_CURSOR';
 
 export class OrderError extends CodedError<OrderErrorCode> {}
+
+/** The order a state holds, or ORDER_NOT_FOUND when there is none (a stream with no events). */
+export const asOrder = (state: OrderState, orderId: string): Order => {
+  if (state.status === 'NONE') throw new OrderError('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
+  return state;
+};

@@ -14,7 +14,7 @@ export interface StoredPayment {
   version: number;
 }
 
-interface PaymentRow {
+export interface PaymentRow {
   order_id: string;
   status: PaymentStatus;
   amount_cents: string;
@@ -31,7 +31,7 @@ export class PaymentConcurrencyError extends TransientError {
   override readonly name = 'PaymentConcurrencyError';
 }
 
-const selectPayment = prepared('payments.load', 'SELECT * FROM payments WHERE order_id = $1');
+export const selectPayment = prepared('payments.load', 'SELECT * FROM payments WHERE order_id = $1');
 const insertPayment = prepared(
   'payments.insert',
   `INSERT INTO payments (order_id, status, amount_cents, currency, authorization_id, decline_code, reason,
@@ -83,30 +83,6 @@ export async function savePayment(
   if (result.rowCount !== 1) {
     throw new PaymentConcurrencyError(`the payment of order ${state.orderId} changed after version ${expectedVersion}`);
   }
-}
-
-/** What `GET /payments/:orderId` answers. */
-export interface PaymentView {
-  orderId: string;
-  status: PaymentStatus;
-  amountCents: number;
-  currency: string;
-  reason?: string;
-  updatedAt: string;
-}
-
-export async function findPaymentView(db: Queryable, orderId: string): Promise<PaymentView | undefined> {
-  const { rows } = await db.query<PaymentRow>(selectPayment([orderId]));
-  const row = rows[0];
-  if (!row) return undefined;
-  return {
-    orderId: row.order_id,
-    status: row.status,
-    amountCents: Number(row.amount_cents),
-    currency: row.currency,
-    ...(row.reason === null ? {} : { reason: row.reason }),
-    updatedAt: row.updated_at.toISOString(),
-  };
 }
 
 function toState(row: PaymentRow): Payment {
