@@ -9,6 +9,7 @@ import type {
   Tail,
   TailSettings,
   TailedRecord,
+  TopicPartitionOffset,
 } from './kafka.port';
 import type { PlatformaticSettings } from './platformatic.settings';
 
@@ -276,7 +277,13 @@ export class PlatformaticTail implements Tail {
   }
 
   async run(handle: (record: TailedRecord) => Promise<void> | void): Promise<void> {
-    const startAt = this.options.startAt ?? [];
+    await this.open(handle, this.options.startAt ?? []);
+  }
+
+  private async open(
+    handle: (record: TailedRecord) => Promise<void> | void,
+    startAt: readonly TopicPartitionOffset[],
+  ): Promise<void> {
     const stream = await this.consumer.consume({
       topics: [...this.options.topics],
       // Manual: the partitions named start there, the others at their end (the library's fallback).
@@ -289,13 +296,33 @@ export class PlatformaticTail implements Tail {
       fallbackMode: 'latest',
     });
     this.stream = stream;
-    stream.on('error', (error: Error) => {
-      if (!this.stopping) this.emit({ kind: 'crashed', error, restarting: false });
-    });
+    const failed = (error: unknown) => void this.reopen(stream, error, handle);
+    stream.on('error', failed);
     void (async () => {
       for await (const message of stream as AsyncIterable<Message>)
         await handle({ ...consumedRecordOf(message), topic: message.topic, partition: message.partition });
-    })().catch((error: unknown) => this.emit({ kind: 'crashed', error, restarting: false }));
+    })().catch(failed);
+  }
+
+  /** As the port promises: a tail whose stream failed starts again by itself (where its group committed, or at the end). */
+  private async reopen(
+    failed: Stream,
+    error: unknown,
+    handle: (record: TailedRecord) => Promise<void> | void,
+  ): Promise<void> {
+    if (this.stopping || this.stream !== failed) return;
+    this.stream = undefined;
+    this.emit({ kind: 'crashed', error, restarting: true });
+    for (let attempt = 1; !this.stopping; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, reopenDelayMs(attempt)));
+      if (this.stopping) return;
+      try {
+        await this.open(handle, []);
+        return;
+      } catch (reason) {
+        this.emit({ kind: 'crashed', error: reason, restarting: true });
+      }
+    }
   }
 
   async stop(): Promise<void> {
