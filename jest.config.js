@@ -7,7 +7,12 @@
  */
 const base = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
+    '/node_modules/@platformatic/.+\\.js$': '<rootDir>/test/harness/esm-to-cjs.transform.js',
+  },
+  // Transformed: the ES-module-only packages (see the transform); nothing else in node_modules.
+  transformIgnorePatterns: ['/node_modules/(?!@platformatic/)'],
   moduleNameMapper: { '^@orderflow/(.*)$': '<rootDir>/libs/$1/src' },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/', '/.cache/'],
   setupFiles: ['<rootDir>/test/harness/nest-log-levels.ts'],
