@@ -7,7 +7,7 @@ import { EmailSender } from './application/email.sender';
 import { EMAIL_CONFIG, type EmailConfig, senderOptionsOf } from './config/email.config';
 import { EmailsHttpController } from './http/emails.http.controller';
 import { DEAD_LETTERS, type DeadLetters, KafkaDeadLetters } from './messaging/email.dead-letters';
-import { notificationConsumer } from './messaging/notification.consumer';
+import { NotificationConsumer } from './messaging/notification.consumer';
 import { MAILER, type Mailer } from './smtp/mailer.port';
 import { SmtpMailer } from './smtp/smtp.mailer';
 import { TemplateRenderer } from './templating/template.renderer';
@@ -18,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forService(config)],
-      controllers: [EmailsHttpController],
+      controllers: [EmailsHttpController, NotificationConsumer],
       providers: [
         { provide: EMAIL_CONFIG, useValue: config },
         // Read and compiled at start: a missing or broken template stops the service there.
@@ -68,7 +68,6 @@ export class AppModule {
           },
         },
         EmailNotifications,
-        notificationConsumer,
       ],
     };
   }

@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { PlatformModule } from '@orderflow/platform';
+import type { KafkaClient } from '@orderflow/messaging';
+import { KAFKA, PG_POOL, PlatformModule } from '@orderflow/platform';
+import type { Pool } from 'pg';
 import { OrderCommands } from './application/order.commands';
 import { OrderQueries } from './application/order.queries';
 import { paymentDeadlineSweepProvider } from './application/payment-deadline.sweep';
@@ -8,7 +10,9 @@ import { PlaceOrderHandler } from './application/place-order';
 import { ORDERS_CONFIG, type OrdersConfig } from './config/orders.config';
 import { OrderExceptionFilter } from './http/order.exception-filter';
 import { OrdersHttpController } from './http/orders.http.controller';
-import { orderConsumers } from './messaging/order.consumers';
+import { PaymentEventsConsumer } from './messaging/payment-events.consumer';
+import { ReadModelConsumer } from './messaging/read-model.consumer';
+import { OrderStatePublisher } from './projections/order-state.publisher';
 
 @Module({})
 export class AppModule {
@@ -16,14 +20,19 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forService(config)],
-      controllers: [OrdersHttpController],
+      controllers: [OrdersHttpController, ReadModelConsumer, PaymentEventsConsumer],
       providers: [
         { provide: ORDERS_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: OrderExceptionFilter },
         OrderCommands,
         OrderQueries,
         PlaceOrderHandler,
-        ...orderConsumers,
+        {
+          provide: OrderStatePublisher,
+          inject: [KAFKA, PG_POOL],
+          useFactory: (kafka: KafkaClient, pool: Pool) =>
+            new OrderStatePublisher(kafka, pool, config.ORDERS_STATE_TOPIC),
+        },
         paymentDeadlineSweepProvider(config),
       ],
     };

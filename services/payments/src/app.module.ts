@@ -6,7 +6,7 @@ import { PAYMENTS_CONFIG, type PaymentsConfig } from './config/payments.config';
 import { gatewayProviders } from './gateway/gateway.providers';
 import { PaymentExceptionFilter } from './http/payment.exception-filter';
 import { PaymentsHttpController } from './http/payments.http.controller';
-import { orderEventsConsumer } from './messaging/order-events.consumer';
+import { OrderEventsConsumer } from './messaging/order-events.consumer';
 
 @Module({})
 export class AppModule {
@@ -14,13 +14,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forService(config)],
-      controllers: [PaymentsHttpController],
+      controllers: [PaymentsHttpController, OrderEventsConsumer],
       providers: [
         { provide: PAYMENTS_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: PaymentExceptionFilter },
         ...gatewayProviders,
         PaymentCommands,
-        orderEventsConsumer,
       ],
     };
   }
