@@ -97,10 +97,11 @@ const tailDeadLetters = async () => {
   return tail;
 };
 const newGroup = () => `test.transport-${randomUUID()}`;
-const writeEffect = (event: EventOf<'OrderPlaced'>, ctx: EventContext) =>
-  ctx
+const writeEffect = async (event: EventOf<'OrderPlaced'>, ctx: EventContext): Promise<void> => {
+  await ctx
     .getTransaction()
     .query('INSERT INTO effects (event_id, order_id) VALUES ($1, $2)', [event.eventId, event.aggregateId]);
+};
 const effectsOf = async (eventIds: string[]) => {
   const { rows } = await db.pool.query<{ event_id: string }>(
     'SELECT event_id FROM effects WHERE event_id = ANY($1::uuid[])',
