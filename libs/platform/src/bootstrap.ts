@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import { type DynamicModule, type INestApplication, Logger } from '@nestjs/common';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { createHttpApp } from './http/http-app.factory';
+import { startEventConsumers } from './messaging/event-consumers.connect';
 import type { ServiceEnv } from './service.config';
 
 /**
  * Starts a service's HTTP app (Express or Fastify, as HTTP_ADAPTER says) on
- * HOST:PORT with shutdown hooks, so SIGTERM runs every `onApplicationShutdown`
- * (consumers finish and commit, pools close).
+ * HOST:PORT and its consumers, with shutdown hooks: SIGTERM closes the app as
+ * `app.close()` does (consumers finish and commit, then pools close).
  */
 export async function bootstrapService(
   name: string,
@@ -19,6 +20,7 @@ export async function bootstrapService(
   app.useLogger(app.get(PinoLogger));
   app.enableShutdownHooks();
   configure(app);
+  await startEventConsumers(app);
   await app.listen(config.PORT, config.HOST);
   new Logger(name).log(`listening on http://${config.HOST}:${config.PORT} (${config.HTTP_ADAPTER})`);
 }

@@ -16,7 +16,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { operationsMetricsProvider } from './metrics/operations-metrics.lifecycle';
 import { loggingModule } from './observability/logging.module';
 import { TracingShutdown, startTracing } from './observability/tracing';
-import type { ServiceEnv } from './service.config';
+import { SERVICE_CONFIG, type ServiceEnv } from './service.config';
 
 /**
  * The shared edge of every service: its database pool, its Kafka client, the
@@ -33,6 +33,7 @@ export class PlatformModule {
       imports: [TerminusModule.forRoot({ logger: false }), loggingModule(config.SERVICE_NAME)],
       controllers: [HealthController, MetricsController],
       providers: [
+        { provide: SERVICE_CONFIG, useValue: config },
         { provide: PG_POOL, useFactory: () => createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE) },
         { provide: KAFKA, useFactory: () => createKafka(config.SERVICE_NAME, config.KAFKA_BROKERS) },
         { provide: CLOCK, useValue: systemClock },
@@ -46,7 +47,7 @@ export class PlatformModule {
         PoolCloser,
         { provide: TracingShutdown, useValue: new TracingShutdown(tracing) },
       ],
-      exports: [PG_POOL, KAFKA, CLOCK, ID_GENERATOR, ReadinessRegistry],
+      exports: [SERVICE_CONFIG, PG_POOL, KAFKA, CLOCK, ID_GENERATOR, ReadinessRegistry],
     };
   }
 }

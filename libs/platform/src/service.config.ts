@@ -37,3 +37,10 @@ export function loadServiceConfig<S extends z.ZodType>(schema: S, env: NodeJS.Pr
   if (!parsed.success) throw new Error(`Invalid configuration:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
+
+/**
+ * Nest token of the whole config given to `PlatformModule.forService` (the
+ * service's own schema, extending ServiceEnv): what a `@ConsumerGroup`'s
+ * settings are read from at start. A service injects its config by its own token.
+ */
+export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');

@@ -1,4 +1,5 @@
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
+import { EventPattern } from '@nestjs/microservices';
 import { Headers } from '@orderflow/events';
 import { Pool } from 'pg';
 import { loadStackConfig } from '../../../infra/src/config/stack.config';
@@ -10,7 +11,7 @@ import { type FreshDatabase, freshDatabase } from '../../../test/support/test-da
 import { createTestTopics } from '../../../test/support/test-topics';
 import { TopicTail } from '../../../test/support/topic.tail';
 import { waitUntil } from '../../../test/support/wait-until';
-import { InjectPool, PlatformModule, ServiceEnv, eventConsumerProvider, loadServiceConfig } from '../src';
+import { ConsumerGroup, InjectPool, PlatformModule, ServiceEnv, loadServiceConfig } from '../src';
 
 /**
  * What every service gets from libs/platform when a dependency goes away,
@@ -30,8 +31,6 @@ class ProbeController {
     return { processed: rows[0]!.n };
   }
 }
-
-const CONSUMER = Symbol('CONSUMER');
 
 let db: FreshDatabase;
 let topics: Awaited<ReturnType<typeof createTestTopics>>;
@@ -85,17 +84,19 @@ describe('a service whose dependencies go away', () => {
       DATABASE_URL: pgProxy.via(db.url),
       KAFKA_BROKERS: `127.0.0.1:${kafkaProxy.port}`,
     });
+    @Controller()
+    @ConsumerGroup(() => ({
+      groupId: `test.outage-${Date.now()}`,
+      topics: [topics.names[0]!],
+      deadLetterTopic: topics.names[1]!,
+    }))
+    class OutageConsumer {
+      @EventPattern('OrderPlaced')
+      async onOrderPlaced(): Promise<void> {}
+    }
     @Module({
       imports: [PlatformModule.forService(config)],
-      controllers: [ProbeController],
-      providers: [
-        eventConsumerProvider(CONSUMER, () => ({
-          groupId: `test.outage-${Date.now()}`,
-          topics: [topics.names[0]!],
-          deadLetterTopic: topics.names[1]!,
-          handlers: { OrderPlaced: async () => undefined },
-        })),
-      ],
+      controllers: [ProbeController, OutageConsumer],
     })
     class OutageTestModule {}
     ({ app, url } = await startServiceApp({ module: OutageTestModule }));

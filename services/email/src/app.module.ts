@@ -8,7 +8,7 @@ import { EmailSender } from './application/email.sender';
 import { EMAIL_CONFIG, type EmailConfig, senderOptionsOf } from './config/email.config';
 import { EmailsHttpController } from './http/emails.http.controller';
 import { DEAD_LETTERS, type DeadLetters, KafkaDeadLetters } from './messaging/email.dead-letters';
-import { notificationConsumer } from './messaging/notification.consumer';
+import { NotificationConsumer } from './messaging/notification.consumer';
 import { EmailPgReads } from './persistence/email.pg-reads';
 import { MAILER, type Mailer } from './smtp/mailer.port';
 import { SmtpMailer } from './smtp/smtp.mailer';
@@ -20,7 +20,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forService(config)],
-      controllers: [EmailsHttpController],
+      controllers: [EmailsHttpController, NotificationConsumer],
       providers: [
         { provide: EMAIL_CONFIG, useValue: config },
         // pg, not Prisma: measured at over 3× the CPU per read through Prisma (bench/results/reads.md).
@@ -72,7 +72,6 @@ export class AppModule {
           },
         },
         EmailNotifications,
-        notificationConsumer,
       ],
     };
   }

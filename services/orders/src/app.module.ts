@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { PG_POOL, PlatformModule } from '@orderflow/platform';
+import type { KafkaClient } from '@orderflow/messaging';
+import { KAFKA, PG_POOL, PlatformModule } from '@orderflow/platform';
 import type { Pool } from 'pg';
 import { OrderCommands } from './application/order.commands';
 import { ORDER_READS, type OrderReads } from './application/order-reads.port';
@@ -10,8 +11,10 @@ import { PlaceOrderHandler } from './application/place-order';
 import { ORDERS_CONFIG, type OrdersConfig } from './config/orders.config';
 import { OrderExceptionFilter } from './http/order.exception-filter';
 import { OrdersHttpController } from './http/orders.http.controller';
-import { orderConsumers } from './messaging/order.consumers';
+import { PaymentEventsConsumer } from './messaging/payment-events.consumer';
+import { ReadModelConsumer } from './messaging/read-model.consumer';
 import { OrderPgReads } from './persistence/order.pg-reads';
+import { OrderStatePublisher } from './projections/order-state.publisher';
 
 @Module({})
 export class AppModule {
@@ -19,7 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [PlatformModule.forService(config)],
-      controllers: [OrdersHttpController],
+      controllers: [OrdersHttpController, ReadModelConsumer, PaymentEventsConsumer],
       providers: [
         { provide: ORDERS_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: OrderExceptionFilter },
@@ -28,7 +31,12 @@ export class AppModule {
         { provide: OrderQueries, inject: [ORDER_READS], useFactory: (reads: OrderReads) => new OrderQueries(reads) },
         OrderCommands,
         PlaceOrderHandler,
-        ...orderConsumers,
+        {
+          provide: OrderStatePublisher,
+          inject: [KAFKA, PG_POOL],
+          useFactory: (kafka: KafkaClient, pool: Pool) =>
+            new OrderStatePublisher(kafka, pool, config.ORDERS_STATE_TOPIC),
+        },
         paymentDeadlineSweepProvider(config),
       ],
     };

@@ -1,6 +1,7 @@
 import type { DynamicModule, INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { connectEventConsumers } from '../messaging/event-consumers.connect';
 import { observeHttp } from '../observability/http.observability';
 import type { ServiceEnv } from '../service.config';
 import { createFastifyAdapter } from './fastify.adapter';
@@ -11,6 +12,8 @@ import { createFastifyAdapter } from './fastify.adapter';
  * the request and response only through Nest (`HttpAdapterHost`, `@Res`
  * passthrough), so they run unchanged on either. Under Fastify Nest's own
  * body parsers are off: fastify.adapter.ts reads bodies as Express does.
+ * The app is hybrid: its consumer controllers are connected (not started; see
+ * startEventConsumers), whichever the HTTP server.
  */
 export async function createHttpApp(
   module: DynamicModule,
@@ -25,5 +28,6 @@ export async function createHttpApp(
         })
       : await NestFactory.create(module, options);
   observeHttp(app);
+  connectEventConsumers(app);
   return app;
 }

@@ -1,10 +1,11 @@
-import { eventConsumerProvider } from '@orderflow/platform';
+import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import type { DomainEvent } from '@orderflow/events';
+import { AfterCommit, ConsumerGroup, EventBatch, EventBatchContext } from '@orderflow/platform';
 import { EmailNotifications } from '../application/email.notifications';
 import { EmailSender } from '../application/email.sender';
-import { EMAIL_CONFIG, type EmailConfig } from '../config/email.config';
+import type { EmailConfig } from '../config/email.config';
 import { isNotificationEvent, notificationTypes } from '../domain/email.selection';
-
-export const NOTIFICATION_CONSUMER = Symbol('NOTIFICATION_CONSUMER');
 
 /**
  * `email.notifications`: orders.events and payments.events through the inbox.
@@ -13,19 +14,28 @@ export const NOTIFICATION_CONSUMER = Symbol('NOTIFICATION_CONSUMER');
  * the sender is woken to send them. PaymentAuthorized, PaymentDeclined and
  * EmailSent call for no email and are skipped.
  */
-export const notificationConsumer = eventConsumerProvider(
-  NOTIFICATION_CONSUMER,
-  (_pool, _kafka, notifications: EmailNotifications, sender: EmailSender, config: EmailConfig) => ({
-    groupId: config.EMAIL_CONSUMER_GROUP,
-    topics: [config.ORDERS_EVENTS_TOPIC, config.PAYMENTS_EVENTS_TOPIC],
-    deadLetterTopic: config.EMAIL_DEAD_LETTER_TOPIC,
-    partitionsConsumedConcurrently: config.EMAIL_CONSUMER_CONCURRENCY,
-    batchHandler: {
-      types: notificationTypes,
-      handle: (events, { tx, traceparentOf }) =>
-        notifications.queue(tx, events.filter(isNotificationEvent), traceparentOf),
-    },
-    afterTransaction: () => sender.wake(),
-  }),
-  [EmailNotifications, EmailSender, EMAIL_CONFIG],
-);
+@Controller()
+@ConsumerGroup((config: EmailConfig) => ({
+  groupId: config.EMAIL_CONSUMER_GROUP,
+  topics: [config.ORDERS_EVENTS_TOPIC, config.PAYMENTS_EVENTS_TOPIC],
+  deadLetterTopic: config.EMAIL_DEAD_LETTER_TOPIC,
+  partitionsConsumedConcurrently: config.EMAIL_CONSUMER_CONCURRENCY,
+}))
+export class NotificationConsumer {
+  constructor(
+    private readonly notifications: EmailNotifications,
+    private readonly sender: EmailSender,
+  ) {}
+
+  @EventBatch(notificationTypes)
+  queueEmails(@Payload() events: DomainEvent[], @Ctx() ctx: EventBatchContext): Promise<void> {
+    return this.notifications.queue(ctx.getTransaction(), events.filter(isNotificationEvent), (eventId) =>
+      ctx.traceparentOf(eventId),
+    );
+  }
+
+  @AfterCommit()
+  wakeSender(): void {
+    this.sender.wake();
+  }
+}

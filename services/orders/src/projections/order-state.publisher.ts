@@ -37,7 +37,7 @@ export class OrderStatePublisher implements OnApplicationShutdown {
     if (this.connected) await this.producer.disconnect();
   }
 
-  /** After the read-model consumer stopped (`beforeApplicationShutdown`), so nothing publishes any more. */
+  /** After the read-model consumer stopped (the app closes its consumers before any `onApplicationShutdown`), so nothing publishes any more. */
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }

@@ -1,8 +1,9 @@
-import { eventConsumerProvider } from '@orderflow/platform';
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import type { EventOf } from '@orderflow/events';
+import { ConsumerGroup, EventContext } from '@orderflow/platform';
 import { PaymentCommands } from '../application/payment.commands';
-import { PAYMENTS_CONFIG, type PaymentsConfig } from '../config/payments.config';
-
-export const ORDER_EVENTS_CONSUMER = Symbol('ORDER_EVENTS_CONSUMER');
+import type { PaymentsConfig } from '../config/payments.config';
 
 /**
  * Up to 100 events share a transaction (one commit for many), fewer when the
@@ -18,18 +19,24 @@ const eventsPerTransaction = (gatewayLatencyMs: number) =>
  * parses, dedupes and commits; each handler hands the event and the
  * transaction to the application. Other order events are skipped.
  */
-export const orderEventsConsumer = eventConsumerProvider(
-  ORDER_EVENTS_CONSUMER,
-  (_pool, _kafka, commands: PaymentCommands, config: PaymentsConfig) => ({
-    groupId: config.PAYMENTS_CONSUMER_GROUP,
-    topics: [config.ORDERS_EVENTS_TOPIC],
-    deadLetterTopic: config.PAYMENTS_DEAD_LETTER_TOPIC,
-    partitionsConsumedConcurrently: config.PAYMENTS_CONSUMER_CONCURRENCY,
-    maxEventsPerTransaction: eventsPerTransaction(config.PAYMENT_GATEWAY_LATENCY_MS),
-    handlers: {
-      OrderPlaced: (event, { tx }) => commands.authorizeOrder(tx, event),
-      OrderCancelled: (event, { tx }) => commands.refundCancelledOrder(tx, event),
-    },
-  }),
-  [PaymentCommands, PAYMENTS_CONFIG],
-);
+@Controller()
+@ConsumerGroup((config: PaymentsConfig) => ({
+  groupId: config.PAYMENTS_CONSUMER_GROUP,
+  topics: [config.ORDERS_EVENTS_TOPIC],
+  deadLetterTopic: config.PAYMENTS_DEAD_LETTER_TOPIC,
+  partitionsConsumedConcurrently: config.PAYMENTS_CONSUMER_CONCURRENCY,
+  maxEventsPerTransaction: eventsPerTransaction(config.PAYMENT_GATEWAY_LATENCY_MS),
+}))
+export class OrderEventsConsumer {
+  constructor(private readonly commands: PaymentCommands) {}
+
+  @EventPattern('OrderPlaced')
+  onOrderPlaced(@Payload() event: EventOf<'OrderPlaced'>, @Ctx() ctx: EventContext): Promise<void> {
+    return this.commands.authorizeOrder(ctx.getTransaction(), event);
+  }
+
+  @EventPattern('OrderCancelled')
+  onOrderCancelled(@Payload() event: EventOf<'OrderCancelled'>, @Ctx() ctx: EventContext): Promise<void> {
+    return this.commands.refundCancelledOrder(ctx.getTransaction(), event);
+  }
+}
