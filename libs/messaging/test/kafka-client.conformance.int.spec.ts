@@ -287,6 +287,86 @@ describe.each(kafkaClients)('the Kafka port over %s', (client) => {
     await admin.disconnect();
   });
 
+  const sinkValues = async (topic: string): Promise<string[]> => {
+    const values: string[] = [];
+    await aConsumer(topic).run(async (batch) => {
+      values.push(...batch.records.map((r) => r.value!.toString()));
+      await batch.commit(lastOffset(batch));
+    });
+    return values;
+  };
+  const committedOf = async (groupId: string, topic: string) => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      return (await admin.committedOffsets(groupId, [topic]))[0]!.partitions;
+    } finally {
+      await admin.disconnect();
+    }
+  };
+
+  it("commits a transaction's records together with the consumed offsets it commits", async () => {
+    const [source, sink] = [await aTopic(1), await aTopic(1)];
+    await producer.send(
+      source,
+      records(5, (i) => `k${i}`),
+    );
+    const transactional = kafka.transactionalProducer(`test.conformance.${client}.${randomUUID()}`);
+    await transactional.connect();
+    cleanups.push(() => transactional.disconnect());
+    const groupId = `test.conformance.${randomUUID()}`;
+    let forwarded = 0;
+
+    await aConsumer(source, groupId).run(async (batch) => {
+      await transactional.inTransaction(async (tx) => {
+        await tx.send(
+          sink,
+          batch.records.map((r) => ({ key: r.key, value: `forwarded ${valueOf(r).i}` })),
+        );
+        await tx.commitOffset(batch, lastOffset(batch));
+      });
+      forwarded += batch.records.length;
+    });
+    await waitUntil('five forwarded', () => forwarded >= 5, 30_000);
+
+    const values = await sinkValues(sink);
+    await waitUntil('the sink read', () => values.length >= 5, 30_000);
+    expect(values).toEqual([0, 1, 2, 3, 4].map((i) => `forwarded ${i}`));
+    expect(await committedOf(groupId, source)).toEqual([{ partition: 0, offset: '5' }]);
+  });
+
+  it("never hands out an aborted transaction's records, nor commits its offsets", async () => {
+    const [source, sink] = [await aTopic(1), await aTopic(1)];
+    await producer.send(
+      source,
+      records(3, (i) => `k${i}`),
+    );
+    const transactional = kafka.transactionalProducer(`test.conformance.${client}.${randomUUID()}`);
+    await transactional.connect();
+    cleanups.push(() => transactional.disconnect());
+    const groupId = `test.conformance.${randomUUID()}`;
+    let aborted: unknown;
+
+    await aConsumer(source, groupId).run(async (batch) => {
+      if (aborted) return;
+      aborted = await transactional
+        .inTransaction(async (tx) => {
+          await tx.send(sink, [{ key: 'k', value: 'aborted' }]);
+          await tx.commitOffset(batch, lastOffset(batch));
+          throw new Error('the unit failed');
+        })
+        .catch((error: unknown) => error);
+    });
+    await waitUntil('the transaction aborted', () => aborted !== undefined, 30_000);
+    expect((aborted as Error).message).toBe('the unit failed');
+    await transactional.inTransaction((tx) => tx.send(sink, [{ key: 'k', value: 'committed' }]));
+
+    const values = await sinkValues(sink);
+    await waitUntil('the committed record', () => values.includes('committed'), 30_000);
+    expect(values).toEqual(['committed']);
+    expect(await committedOf(groupId, source)).toEqual([{ partition: 0, offset: '-1' }]);
+  });
+
   it('administers topics, configs, offsets and groups', async () => {
     const topic = `test.conformance-admin-${client}.${randomUUID().slice(0, 8)}`;
     const admin = kafka.admin();
@@ -347,7 +427,16 @@ describe.each(kafkaClients)('the Kafka port over %s', (client) => {
         15_000,
       );
       await member.stop();
-      await admin.deleteGroups([groupId]);
+      // The member's leave reaches the coordinator a moment after stop() returns: a non-empty group is not deleted.
+      await waitUntil(
+        'the group deleted',
+        () =>
+          admin.deleteGroups([groupId]).then(
+            () => true,
+            () => false,
+          ),
+        15_000,
+      );
       expect((await admin.listGroups()).map((g) => g.groupId)).not.toContain(groupId);
     } finally {
       await admin.deleteTopics([topic]).catch(() => undefined);

@@ -47,6 +47,33 @@ export interface RecordProducer {
   disconnect(): Promise<void>;
 }
 
+/**
+ * A Kafka transaction in progress: what it sends, and the consumed offsets it
+ * commits, become visible together when it commits, or not at all.
+ */
+export interface KafkaTransaction {
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Commits `batch`'s partition through `offset` (the group resumes after it)
+   * with the transaction, in the group generation the batch was fetched in
+   * (KIP-447: a zombie of an earlier generation is fenced).
+   */
+  commitOffset(batch: PartitionBatch, offset: string): Promise<void>;
+}
+
+/**
+ * A transactional producer (idempotent, acks=all) for consume → transform →
+ * produce: `inTransaction` runs `work` in one transaction, committed when
+ * `work` resolves and aborted when it throws (the error is rethrown).
+ * Consumers read committed: records of an aborted transaction are never
+ * handed out. One transactional id per producer instance of a process.
+ */
+export interface TransactionalProducer {
+  connect(): Promise<void>;
+  inTransaction<T>(work: (transaction: KafkaTransaction) => Promise<T>): Promise<T>;
+  disconnect(): Promise<void>;
+}
+
 /** What one fetch handed out for one partition. */
 export interface PartitionBatch {
   readonly topic: string;
@@ -235,6 +262,7 @@ export interface KafkaClient {
   batchConsumer(settings: BatchConsumerSettings): BatchConsumer;
   tail(settings: TailSettings): Tail;
   safeProducer(): RecordProducer;
+  transactionalProducer(transactionalId: string): TransactionalProducer;
   admin(): KafkaAdmin;
   /**
    * Reads each partition from `from` up to (not including) `end`, a batch at a

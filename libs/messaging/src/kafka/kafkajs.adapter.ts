@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { KafkaError, messageWithCauses, translatingErrors } from './kafka.error';
 import { KafkajsAdmin } from './kafkajs.admin';
 import { KafkajsBatchConsumer, KafkajsTail } from './kafkajs.consumer';
-import { createSafeProducer } from './kafkajs.producer';
+import { createSafeProducer, createTransactionalProducer } from './kafkajs.producer';
 import { readRanges } from './kafkajs.range-reader';
 import type { KafkaClient, KafkaClientOptions } from './kafka.port';
 
@@ -29,6 +29,7 @@ export function createKafkajsKafka(clientId: string, brokers: string[], options:
     batchConsumer: (settings) => translated(new KafkajsBatchConsumer(kafka, settings)),
     tail: (settings) => translated(new KafkajsTail(kafka, settings)),
     safeProducer: () => translated(createSafeProducer(kafka)),
+    transactionalProducer: (transactionalId) => translated(createTransactionalProducer(kafka, transactionalId)),
     admin: () => translated(new KafkajsAdmin(kafka.admin())),
     readRanges: (topic, ranges, onBatch, readOptions) => readRanges(kafka, topic, ranges, onBatch, readOptions),
   });

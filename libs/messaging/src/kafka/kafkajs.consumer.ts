@@ -53,7 +53,7 @@ export class KafkajsBatchConsumer implements BatchConsumer {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.settings.partitionsConsumedConcurrently,
-        eachBatch: (payload) => handle(partitionBatchOf(payload)),
+        eachBatch: (payload) => handle(partitionBatchOf(payload, this.settings.groupId)),
       });
     } catch (error) {
       await this.consumer.disconnect().catch(() => undefined);
@@ -67,9 +67,19 @@ export class KafkajsBatchConsumer implements BatchConsumer {
   }
 }
 
-function partitionBatchOf(payload: EachBatchPayload): PartitionBatch {
+/**
+ * What a transaction needs of a batch to commit its offsets (kafkajs.producer.ts):
+ * the batch's group, and `committed` to tell the consumer its records through
+ * an offset are done — else kafkajs fetches them again.
+ */
+export const batchGroups = new WeakMap<
+  PartitionBatch,
+  { groupId: string; current: () => boolean; committed: (offset: string) => void }
+>();
+
+function partitionBatchOf(payload: EachBatchPayload, groupId: string): PartitionBatch {
   const { batch, isRunning, isStale, heartbeat, resolveOffset, pause } = payload;
-  return {
+  const partitionBatch: PartitionBatch = {
     topic: batch.topic,
     partition: batch.partition,
     records: batch.messages,
@@ -81,6 +91,8 @@ function partitionBatchOf(payload: EachBatchPayload): PartitionBatch {
     },
     pause,
   };
+  batchGroups.set(partitionBatch, { groupId, current: partitionBatch.current, committed: resolveOffset });
+  return partitionBatch;
 }
 
 /**

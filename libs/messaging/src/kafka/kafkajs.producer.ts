@@ -1,5 +1,13 @@
 import { type Kafka, type Message, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
-import type { OutgoingRecord, RecordPosition, RecordProducer } from './kafka.port';
+import type {
+  KafkaTransaction,
+  OutgoingRecord,
+  PartitionBatch,
+  RecordPosition,
+  RecordProducer,
+  TransactionalProducer,
+} from './kafka.port';
+import { batchGroups } from './kafkajs.consumer';
 import { type PartitionAck, positionsOf } from './record.positions';
 
 /**
@@ -60,4 +68,56 @@ export function acksOf(written: readonly RecordMetadata[]): PartitionAck[] {
     const first = baseOffset ?? offset;
     return first === undefined ? [] : [{ partition, firstOffset: BigInt(first) }];
   });
+}
+
+/**
+ * kafkajs' transactions: sends and `sendOffsets` in one transaction. Its
+ * offset commit carries no group generation (it predates KIP-447), so a
+ * zombie of an earlier generation is fenced only by the transactional id.
+ */
+export function createTransactionalProducer(kafka: Kafka, transactionalId: string): TransactionalProducer {
+  const producer = kafka.producer({
+    transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
+  });
+  return {
+    connect: () => producer.connect(),
+    disconnect: () => producer.disconnect(),
+    async inTransaction<T>(work: (transaction: KafkaTransaction) => Promise<T>): Promise<T> {
+      const transaction = await producer.transaction();
+      const afterCommit: (() => void)[] = [];
+      try {
+        const result = await work({
+          send: async (topic, records) => {
+            await transaction.send({ topic, acks: -1, messages: records.map((record) => ({ ...record })) });
+          },
+          commitOffset: async (batch: PartitionBatch, offset: string) => {
+            const group = batchGroups.get(batch);
+            if (!group) throw new Error('not a batch of this client');
+            if (!group.current()) throw new Error('the group rebalanced since this batch was fetched');
+            await transaction.sendOffsets({
+              consumerGroupId: group.groupId,
+              topics: [
+                {
+                  topic: batch.topic,
+                  partitions: [{ partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }],
+                },
+              ],
+            });
+            afterCommit.push(() => group.committed(offset));
+          },
+        });
+        await transaction.commit();
+        for (const committed of afterCommit) committed();
+        return result;
+      } catch (error) {
+        if (transaction.isActive()) await transaction.abort();
+        throw error;
+      }
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { KafkaError, messageWithCauses, translatingErrors } from './kafka.error';
 import { PlatformaticAdmin } from './platformatic.admin';
 import { PlatformaticBatchConsumer, PlatformaticTail } from './platformatic.consumer';
-import { PlatformaticProducer } from './platformatic.producer';
+import { PlatformaticProducer, PlatformaticTransactionalProducer } from './platformatic.producer';
 import { readRanges } from './platformatic.range-reader';
 import { platformaticSettings } from './platformatic.settings';
 import type { KafkaClient, KafkaClientOptions } from './kafka.port';
@@ -20,6 +20,8 @@ export function createPlatformaticKafka(
     batchConsumer: (consumerSettings) => translated(new PlatformaticBatchConsumer(settings, consumerSettings)),
     tail: (tailSettings) => translated(new PlatformaticTail(settings, tailSettings)),
     safeProducer: () => translated(new PlatformaticProducer(settings)),
+    transactionalProducer: (transactionalId) =>
+      translated(new PlatformaticTransactionalProducer(settings, transactionalId)),
     admin: () => translated(new PlatformaticAdmin(settings)),
     readRanges: (topic, ranges, onBatch, readOptions) => readRanges(settings, topic, ranges, onBatch, readOptions),
   });

@@ -15,6 +15,17 @@ import type { PlatformaticSettings } from './platformatic.settings';
 
 type Stream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 
+/** What a transaction needs of a batch to commit its offsets (platformatic.producer.ts). */
+export interface TransactionalBatch {
+  consumer: Consumer;
+  current: () => boolean;
+  /** The record at `offset`, as the library consumed it (its group generation and member go with the offset commit). */
+  messageAt: (offset: bigint) => Message | undefined;
+  /** Tells the consumer its records through `offset` are committed: it holds them no longer. */
+  committed: (offset: bigint) => void;
+}
+export const transactionalBatches = new WeakMap<PartitionBatch, TransactionalBatch>();
+
 /** Records held but not yet committed, all partitions together, beyond which the stream stops fetching. */
 const maxHeldRecords = 20_000;
 /** Reopening a failed stream waits this long, doubling to at most 5 s (as the kafkajs adapter's restarts). */
@@ -190,24 +201,33 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
     state.handedOut = state.held.length;
     state.running = true;
     const current = () => !this.stopping && generation === this.generation;
+    const batch: PartitionBatch = {
+      topic: state.topic,
+      partition: state.partition,
+      records: messages.map(consumedRecordOf),
+      current,
+      heartbeat: async () => undefined, // the library's consumer heartbeats on its own timer
+      commit: (offset) => this.commit(state, generation, BigInt(offset)),
+      pause: () => {
+        state.paused = true;
+        return () => {
+          if (generation !== this.generation) return;
+          state.paused = false;
+          state.handedOut = 0;
+          this.dispatch();
+        };
+      },
+    };
+    transactionalBatches.set(batch, {
+      consumer: this.consumer,
+      current,
+      messageAt: (offset) => messages.find((m) => m.offset === offset),
+      committed: (offset) => {
+        if (generation === this.generation) this.drop(state, this.countThrough(state, offset));
+      },
+    });
     try {
-      await handle({
-        topic: state.topic,
-        partition: state.partition,
-        records: messages.map(consumedRecordOf),
-        current,
-        heartbeat: async () => undefined, // the library's consumer heartbeats on its own timer
-        commit: (offset) => this.commit(state, generation, BigInt(offset)),
-        pause: () => {
-          state.paused = true;
-          return () => {
-            if (generation !== this.generation) return;
-            state.paused = false;
-            state.handedOut = 0;
-            this.dispatch();
-          };
-        },
-      });
+      await handle(batch);
     } catch (error) {
       // As kafkajs does with a batch that throws: start again from the first uncommitted record, after a pause.
       if (current()) {
@@ -225,10 +245,15 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
     }
   }
 
+  /** How many of the partition's held records are at or before `offset`. */
+  private countThrough(state: PartitionState, offset: bigint): number {
+    const after = state.held.findIndex((m) => m.offset > offset);
+    return after === -1 ? state.held.length : after;
+  }
+
   private async commit(state: PartitionState, generation: number, offset: bigint): Promise<void> {
     if (generation !== this.generation) throw new Error('the group rebalanced since this batch was fetched');
-    const upTo = state.held.findIndex((m) => m.offset > offset);
-    const committed = upTo === -1 ? state.held.length : upTo;
+    const committed = this.countThrough(state, offset);
     const leaderEpoch = state.held[committed - 1]?.leaderEpoch ?? -1;
     await this.consumer.commit({
       offsets: [{ topic: state.topic, partition: state.partition, offset: offset + 1n, leaderEpoch }],
