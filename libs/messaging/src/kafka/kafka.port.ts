@@ -2,9 +2,11 @@
  * The Kafka client as this project needs it, in its own types. Everything
  * outside the adapter — the consumer runtime, dead letters, replay, the lag
  * monitor, the relay, the CLI, the console, tests and benchmarks — talks to
- * these; an adapter in this folder implements them for one client, and
- * `createKafka` builds the port over it. No client's type appears in their
- * signatures, so a second adapter changes no caller.
+ * these; an adapter in this folder implements them for one client (kafkajs,
+ * @platformatic/kafka), and `createKafka` (kafka.client.ts) builds the port
+ * over the one chosen. No client's type appears in their signatures, and the
+ * same conformance suite holds each adapter to them
+ * (test/kafka-client.conformance.int.spec.ts).
  */
 
 /** A header's value as it arrives: Debezium writes null for a NULL column, and a header may repeat. */
