@@ -6,9 +6,12 @@ import { createPlatformaticKafka, platformaticVersion } from './platformatic.ada
 export const kafkaClients = ['kafkajs', 'platformatic'] as const;
 export type KafkaClientName = (typeof kafkaClients)[number];
 
-/** Which adapter `createKafka` builds: `ORDERFLOW_KAFKA_CLIENT`, kafkajs where unset. */
+/**
+ * Which adapter `createKafka` builds: `ORDERFLOW_KAFKA_CLIENT`, @platformatic/kafka
+ * where unset — the one the benchmarks favour (bench/results/kafka-clients*.md).
+ */
 export function kafkaClientName(env: NodeJS.ProcessEnv = process.env): KafkaClientName {
-  const chosen = env.ORDERFLOW_KAFKA_CLIENT ?? 'kafkajs';
+  const chosen = env.ORDERFLOW_KAFKA_CLIENT ?? 'platformatic';
   const known = kafkaClients.find((name) => name === chosen);
   if (!known) throw new Error(`ORDERFLOW_KAFKA_CLIENT must be one of ${kafkaClients.join(', ')}, not "${chosen}"`);
   return known;
