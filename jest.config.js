@@ -9,10 +9,11 @@ const base = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }],
-    '/node_modules/@platformatic/.+\\.js$': '<rootDir>/test/harness/esm-to-cjs.transform.js',
+    '/node_modules/(@platformatic|@nestjs)/.+\\.js$': '<rootDir>/test/harness/esm-to-cjs.transform.js',
   },
-  // Transformed: the ES-module-only packages (see the transform); nothing else in node_modules.
-  transformIgnorePatterns: ['/node_modules/(?!@platformatic/)'],
+  // Transformed: the ES-module-only packages (see the transform); nothing else in node_modules,
+  // not even a package installed inside one of them (its own node_modules/).
+  transformIgnorePatterns: ['/node_modules/(?!(@platformatic|@nestjs)/)'],
   moduleNameMapper: { '^@orderflow/(.*)$': '<rootDir>/libs/$1/src' },
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.data/', '/.cache/'],
   setupFiles: ['<rootDir>/test/harness/nest-log-levels.ts'],

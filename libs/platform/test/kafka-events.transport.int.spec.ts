@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, type INestApplication, Module } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { CodedError, type EventOf, Headers } from '@orderflow/events';
+import { CodedError, type EventOf, type EventType, Headers } from '@orderflow/events';
 import { type EventConsumer, TransientError } from '@orderflow/messaging';
 import type { Pool } from 'pg';
 import { loadStackConfig } from '../../../infra/src/config/stack.config';
@@ -72,7 +72,7 @@ async function startConsumerApp(groupId: string): Promise<{ app: INestApplicatio
     maxEventsPerTransaction: 20,
   }))
   class EffectsConsumer {
-    @EventPattern('OrderPlaced')
+    @EventPattern<EventType>('OrderPlaced')
     onOrderPlaced(@Payload() event: EventOf<'OrderPlaced'>, @Ctx() ctx: EventContext): Promise<void> {
       return handle(event, ctx);
     }

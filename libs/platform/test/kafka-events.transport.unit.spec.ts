@@ -1,7 +1,7 @@
 import { Controller, type INestApplication, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
-import { CodedError, type DomainEvent, type EventOf } from '@orderflow/events';
+import { CodedError, type DomainEvent, type EventOf, type EventType } from '@orderflow/events';
 import { type BatchContext, type HandlerContext, TransientError } from '@orderflow/messaging';
 import type { PoolClient } from 'pg';
 import { anOrderPlaced } from '../../../test/support/event.factory';
@@ -31,13 +31,13 @@ let failWith: unknown;
 @Controller()
 @ConsumerGroup((c: TestConfig) => ({ groupId: 'test.payments', topics: [c.SOURCE_TOPIC], deadLetterTopic: 'dlq' }))
 class PaymentsLikeConsumer {
-  @EventPattern('OrderPlaced')
+  @EventPattern<EventType>('OrderPlaced')
   async onOrderPlaced(@Payload() event: EventOf<'OrderPlaced'>, @Ctx() ctx: EventContext): Promise<void> {
     if (failWith) throw failWith;
     seen.push({ method: 'onOrderPlaced', data: event, context: ctx });
   }
 
-  @EventPattern('OrderCancelled')
+  @EventPattern<EventType>('OrderCancelled')
   onOrderCancelled(@Payload() event: EventOf<'OrderCancelled'>): void {
     seen.push({ method: 'onOrderCancelled', data: event });
   }
@@ -164,7 +164,7 @@ describe('consumer controllers as consumer groups', () => {
     @Controller()
     @ConsumerGroup(() => ({ groupId: 'test.other', topics: ['orders.events'], deadLetterTopic: 'dlq' }))
     class OtherConsumer {
-      @EventPattern('OrderPlaced')
+      @EventPattern<EventType>('OrderPlaced')
       onOrderPlaced(): void {
         seen.push({ method: 'other', data: undefined });
       }
@@ -184,7 +184,7 @@ describe('consumer controllers as consumer groups', () => {
       @Controller()
       @groupOf()
       class TypoConsumer {
-        @EventPattern('OrderPlacd')
+        @EventPattern<string>('OrderPlacd') // not an EventType: what the start must refuse
         onOrderPlaced(): void {}
       }
       const transport = await transportOf(TypoConsumer);
@@ -194,7 +194,7 @@ describe('consumer controllers as consumer groups', () => {
     it('an event handler outside a @ConsumerGroup controller', async () => {
       @Controller()
       class LooseConsumer {
-        @EventPattern('OrderPlaced')
+        @EventPattern<EventType>('OrderPlaced')
         onOrderPlaced(): void {}
       }
       const transport = await transportOf(LooseConsumer);
@@ -220,7 +220,7 @@ describe('consumer controllers as consumer groups', () => {
       @Controller()
       @groupOf()
       class MixedConsumer {
-        @EventPattern('OrderPlaced')
+        @EventPattern<EventType>('OrderPlaced')
         onOrderPlaced(): void {}
 
         @EventBatch(['OrderShipped'])

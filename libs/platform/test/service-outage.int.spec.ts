@@ -1,6 +1,6 @@
 import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { Headers } from '@orderflow/events';
+import { type EventType, Headers } from '@orderflow/events';
 import { Pool } from 'pg';
 import { loadStackConfig } from '../../../infra/src/config/stack.config';
 import { anOrderPlaced } from '../../../test/support/event.factory';
@@ -91,7 +91,7 @@ describe('a service whose dependencies go away', () => {
       deadLetterTopic: topics.names[1]!,
     }))
     class OutageConsumer {
-      @EventPattern('OrderPlaced')
+      @EventPattern<EventType>('OrderPlaced')
       async onOrderPlaced(): Promise<void> {}
     }
     @Module({

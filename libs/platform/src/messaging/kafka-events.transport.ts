@@ -28,6 +28,11 @@ import { consumerReadiness } from './consumer.readiness';
  *   transaction and commits its offsets.
  */
 export class KafkaEventsTransport extends Server implements CustomTransportStrategy {
+  /**
+   * Each handler's failure reaches the unit of work (invokeHandler awaits it),
+   * which retries or dead-letters it: Nest need not log it as unobserved.
+   */
+  override readonly propagatesEventHandlerErrors = true;
   private readonly registrations: HandlerRegistration[] = [];
   private readonly consumers: EventConsumer[] = [];
 

@@ -1,6 +1,6 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import type { EventOf } from '@orderflow/events';
+import type { EventOf, EventType } from '@orderflow/events';
 import { ConsumerGroup, EventContext } from '@orderflow/platform';
 import { OrderCommands } from '../application/order.commands';
 import type { OrdersConfig } from '../config/orders.config';
@@ -24,12 +24,12 @@ export class PaymentEventsConsumer {
 
   constructor(private readonly commands: OrderCommands) {}
 
-  @EventPattern('PaymentAuthorized')
+  @EventPattern<EventType>('PaymentAuthorized')
   onPaymentAuthorized(@Payload() event: EventOf<'PaymentAuthorized'>, @Ctx() ctx: EventContext): Promise<void> {
     return this.react(event, ctx);
   }
 
-  @EventPattern('PaymentDeclined')
+  @EventPattern<EventType>('PaymentDeclined')
   onPaymentDeclined(@Payload() event: EventOf<'PaymentDeclined'>, @Ctx() ctx: EventContext): Promise<void> {
     return this.react(event, ctx);
   }

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import type { EventOf } from '@orderflow/events';
+import type { EventOf, EventType } from '@orderflow/events';
 import { ConsumerGroup, EventContext } from '@orderflow/platform';
 import { PaymentCommands } from '../application/payment.commands';
 import type { PaymentsConfig } from '../config/payments.config';
@@ -30,12 +30,12 @@ const eventsPerTransaction = (gatewayLatencyMs: number) =>
 export class OrderEventsConsumer {
   constructor(private readonly commands: PaymentCommands) {}
 
-  @EventPattern('OrderPlaced')
+  @EventPattern<EventType>('OrderPlaced')
   onOrderPlaced(@Payload() event: EventOf<'OrderPlaced'>, @Ctx() ctx: EventContext): Promise<void> {
     return this.commands.authorizeOrder(ctx.getTransaction(), event);
   }
 
-  @EventPattern('OrderCancelled')
+  @EventPattern<EventType>('OrderCancelled')
   onOrderCancelled(@Payload() event: EventOf<'OrderCancelled'>, @Ctx() ctx: EventContext): Promise<void> {
     return this.commands.refundCancelledOrder(ctx.getTransaction(), event);
   }
