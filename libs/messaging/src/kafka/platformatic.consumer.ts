@@ -39,6 +39,8 @@ interface PartitionState {
   held: Message[];
   /** How many of `held` were handed out already. */
   handedOut: number;
+  /** The highest offset received: a refetch of what was received already is not held twice. */
+  highest: bigint | undefined;
   paused: boolean;
   running: boolean;
 }
@@ -54,10 +56,14 @@ interface PartitionState {
  * records keep arriving), the whole stream stops fetching until commits free
  * some: the other partitions wait then too (packages' README, known risks).
  *
- * A rebalance (a join) starts a new generation: what was held is dropped (the
- * stream fetches again from the committed offsets), the batches in hand are
- * no longer current and their commits are refused; a partition's new batch
- * waits until its old one returned, so one partition is never handled twice at once.
+ * A rebalance (a join) starts a new generation: the batches in hand are no
+ * longer current and their commits are refused; what a partition still
+ * assigned holds is handed out again from its first uncommitted record, once
+ * its old batch returned (one partition is never handled twice at once); a
+ * partition no longer assigned is forgotten. Held records are dropped only
+ * once committed, never on a join: the stream's refetch from the committed
+ * offsets can be overtaken by a fetch issued before the join, so it is not
+ * sure to bring them again. What it does bring again is skipped by offset.
  */
 export class PlatformaticBatchConsumer implements BatchConsumer {
   private readonly consumer: Consumer;
@@ -67,6 +73,8 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
   private stream: Stream | undefined;
   private handle: ((batch: PartitionBatch) => Promise<void>) | undefined;
   private generation = 0;
+  /** The partitions assigned in this generation (`topic/partition`); records of any other are stale. */
+  private assigned = new Set<string>();
   private held = 0;
   private stopping = false;
   private dispatchQueued = false;
@@ -85,9 +93,18 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
       minBytes: options.fetchMinBytes,
       maxWaitTime: options.fetchMaxWaitMs,
     });
-    this.consumer.on('consumer:group:join', () => {
-      this.generation += 1;
-      for (const state of this.partitions.values()) this.drop(state, state.held.length);
+    this.consumer.on('consumer:group:join', ({ assignments }) => {
+      this.assigned = new Set(
+        (assignments ?? this.consumer.assignments ?? []).flatMap(({ topic, partitions }) =>
+          partitions.map((p) => `${topic}/${p}`),
+        ),
+      );
+      for (const [key, state] of this.partitions) {
+        if (this.assigned.has(key)) continue;
+        this.drop(state, state.held.length);
+        state.highest = undefined;
+      }
+      this.restartHandingOut();
       this.emit({ kind: 'joined' });
     });
   }
@@ -130,12 +147,25 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
     stream.on('error', (error: Error) => void this.reopen(stream, error));
   }
 
-  /** A stream that failed (the broker away longer than the client's retries) is replaced: nothing held survives it. */
+  /**
+   * A new generation: the batches in hand are no longer current, and every
+   * partition hands out again from its first uncommitted record (a pause in
+   * force ends: its resume belongs to the old generation).
+   */
+  private restartHandingOut(): void {
+    this.generation += 1;
+    for (const state of this.partitions.values()) {
+      state.handedOut = 0;
+      state.paused = false;
+    }
+    this.dispatch();
+  }
+
+  /** A stream that failed (the broker away longer than the client's retries) is replaced; what is held stays held. */
   private async reopen(failed: Stream, error: Error): Promise<void> {
     if (this.stopping || this.stream !== failed) return;
     this.stream = undefined;
-    this.generation += 1;
-    for (const state of this.partitions.values()) this.drop(state, state.held.length);
+    this.restartHandingOut();
     this.emit({ kind: 'crashed', error, restarting: true });
     for (let attempt = 1; !this.stopping; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, reopenDelayMs(attempt)));
@@ -151,6 +181,8 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
 
   private receive(message: Message): void {
     const key = `${message.topic}/${message.partition}`;
+    // A fetch issued before a rebalance may answer after it, for a partition that is another member's now.
+    if (!this.assigned.has(key)) return;
     let state = this.partitions.get(key);
     if (!state) {
       state = {
@@ -158,14 +190,14 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
         partition: message.partition,
         held: [],
         handedOut: 0,
+        highest: undefined,
         paused: false,
         running: false,
       };
       this.partitions.set(key, state);
     }
-    const last = state.held[state.held.length - 1];
-    // A refetch after a rejoin can overlap what is still held: keep one of each.
-    if (last && message.offset <= last.offset) return;
+    if (state.highest !== undefined && message.offset <= state.highest) return;
+    state.highest = message.offset;
     state.held.push(message);
     this.held += 1;
     if (this.held >= maxHeldRecords) this.stream?.pause();
