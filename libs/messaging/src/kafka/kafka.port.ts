@@ -233,7 +233,7 @@ export interface KafkaAdmin {
   deleteTopics(topics: readonly string[]): Promise<void>;
   /** Each topic's partitions with their leader and replicas. */
   describeTopics(topics: readonly string[]): Promise<TopicDescription[]>;
-  /** Grows each topic to `partitions` partitions (a topic cannot shrink). */
+  /** Grows each topic to `partitions` partitions (a topic cannot shrink); resolves once every new partition has a leader. */
   growPartitions(topics: readonly { topic: string; partitions: number }[]): Promise<void>;
   /** Each topic's configs (defaults included), by topic name. */
   topicConfigs(topics: readonly string[]): Promise<Map<string, Record<string, string>>>;

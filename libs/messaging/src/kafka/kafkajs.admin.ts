@@ -8,6 +8,7 @@ import type {
   TopicDescription,
   TopicSpec,
 } from './kafka.port';
+import { awaitLeaders } from './topic.leaders';
 
 /** The admin port over a kafkajs admin client. */
 export class KafkajsAdmin implements KafkaAdmin {
@@ -62,6 +63,7 @@ export class KafkajsAdmin implements KafkaAdmin {
     await this.admin.createPartitions({
       topicPartitions: topics.map((t) => ({ topic: t.topic, count: t.partitions })),
     });
+    await awaitLeaders((names) => this.describeTopics(names), topics);
   }
 
   async topicConfigs(topics: readonly string[]): Promise<Map<string, Record<string, string>>> {

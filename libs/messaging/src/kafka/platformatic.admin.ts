@@ -9,6 +9,7 @@ import type {
   TopicSpec,
 } from './kafka.port';
 import type { PlatformaticSettings } from './platformatic.settings';
+import { awaitLeaders } from './topic.leaders';
 
 /** The admin port over @platformatic/kafka's admin client. */
 export class PlatformaticAdmin implements KafkaAdmin {
@@ -49,19 +50,7 @@ export class PlatformaticAdmin implements KafkaAdmin {
         configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
       });
     }
-    await this.leadersOf(topics.map((t) => t.topic));
-  }
-
-  /** Waits (at most 10 s) until every partition of these topics has a leader, as kafkajs' `waitForLeaders` does. */
-  private async leadersOf(topics: string[]): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const described = await this.describeTopics(topics).catch(() => []);
-      const led =
-        described.length === topics.length && described.every((t) => t.partitions.every((p) => p.leader >= 0));
-      if (led || Date.now() > deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await awaitLeaders((names) => this.describeTopics(names), topics);
   }
 
   deleteTopics(topics: readonly string[]): Promise<void> {
@@ -87,8 +76,9 @@ export class PlatformaticAdmin implements KafkaAdmin {
     });
   }
 
-  growPartitions(topics: readonly { topic: string; partitions: number }[]): Promise<void> {
-    return this.admin.createPartitions({ topics: topics.map((t) => ({ name: t.topic, count: t.partitions })) });
+  async growPartitions(topics: readonly { topic: string; partitions: number }[]): Promise<void> {
+    await this.admin.createPartitions({ topics: topics.map((t) => ({ name: t.topic, count: t.partitions })) });
+    await awaitLeaders((names) => this.describeTopics(names), topics);
   }
 
   async topicConfigs(topics: readonly string[]): Promise<Map<string, Record<string, string>>> {
