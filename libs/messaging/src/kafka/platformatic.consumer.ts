@@ -293,7 +293,7 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
     if (generation === this.generation) this.drop(state, committed);
   }
 
-  /** Forgets the first `count` held records of a partition (committed, or refetched after a rejoin). */
+  /** Forgets the first `count` held records of a partition: committed, or of a partition no longer assigned. */
   private drop(state: PartitionState, count: number): void {
     if (count === 0) return;
     state.held.splice(0, count);
