@@ -39,13 +39,16 @@ interface Measured {
   cpuMsPer1000: number;
 }
 
+/** This process's CPU (user + system), in ms per 1,000 events. */
+const perThousand = (cpu: NodeJS.CpuUsage, events: number) => (cpu.user + cpu.system) / events;
+
 async function measured(events: () => Promise<number>): Promise<Measured> {
   const cpuFrom = process.cpuUsage();
   const started = performance.now();
   const count = await events();
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuFrom);
-  return { rate: count / seconds, cpuMsPer1000: (cpu.user + cpu.system) / 1000 / (count / 1000) };
+  return { rate: count / seconds, cpuMsPer1000: perThousand(cpu, count) };
 }
 
 async function consumeCeiling(kafka: KafkaClient, topic: string): Promise<Measured> {
@@ -78,7 +81,7 @@ async function consumeCeiling(kafka: KafkaClient, topic: string): Promise<Measur
   const seconds = (performance.now() - firstAt) / 1000;
   const cpu = process.cpuUsage(cpuFrom);
   await consumer.stop();
-  return { rate: consumed / seconds, cpuMsPer1000: (cpu.user + cpu.system) / 1000 / (consumed / 1000) };
+  return { rate: consumed / seconds, cpuMsPer1000: perThousand(cpu, consumed) };
 }
 
 async function replayRate(kafka: KafkaClient, topic: string): Promise<Measured> {
@@ -107,7 +110,7 @@ async function measureClient(client: KafkaClientName) {
     const rate = await producerThroughput(kafka, produceTopic, SECONDS);
     const cpu = process.cpuUsage(cpuFrom);
     return {
-      producer: { rate, cpuMsPer1000: (cpu.user + cpu.system) / 1000 / ((rate * SECONDS) / 1000) },
+      producer: { rate, cpuMsPer1000: perThousand(cpu, rate * SECONDS) },
       consume: await consumeCeiling(kafka, consumeTopic),
       replay: await replayRate(kafka, replayTopic),
     };

@@ -233,6 +233,13 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
     state.handedOut = state.held.length;
     state.running = true;
     const current = () => !this.stopping && generation === this.generation;
+    /** Hands the partition out again from its first uncommitted record; a no-op once the generation moved on. */
+    const resume = () => {
+      if (generation !== this.generation) return;
+      state.paused = false;
+      state.handedOut = 0;
+      this.dispatch();
+    };
     const batch: PartitionBatch = {
       topic: state.topic,
       partition: state.partition,
@@ -242,12 +249,7 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
       commit: (offset) => this.commit(state, generation, BigInt(offset)),
       pause: () => {
         state.paused = true;
-        return () => {
-          if (generation !== this.generation) return;
-          state.paused = false;
-          state.handedOut = 0;
-          this.dispatch();
-        };
+        return resume;
       },
     };
     transactionalBatches.set(batch, {
@@ -265,12 +267,7 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
       if (current()) {
         this.emit({ kind: 'crashed', error, restarting: true });
         state.paused = true;
-        setTimeout(() => {
-          if (generation !== this.generation) return;
-          state.paused = false;
-          state.handedOut = 0;
-          this.dispatch();
-        }, reopenDelayMs(1));
+        setTimeout(resume, reopenDelayMs(1));
       }
     } finally {
       state.running = false;
