@@ -1,4 +1,5 @@
 import { ceilings } from './ceilings.bench';
+import { httpAdaptersBench } from './http-adapters.bench';
 import { kafkaClientsBench } from './kafka-clients.bench';
 import { persistence } from './persistence.bench';
 import { reads } from './reads.bench';
@@ -15,6 +16,7 @@ import { writeReport } from './bench.results';
  */
 const benches: Record<string, () => Promise<Parameters<typeof writeReport>[1]>> = {
   ceilings,
+  'http-adapters': httpAdaptersBench,
   'kafka-clients': kafkaClientsBench,
   persistence,
   reads,

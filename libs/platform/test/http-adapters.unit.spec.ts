@@ -284,6 +284,13 @@ describe('Express and Fastify answer alike', () => {
     }
   });
 
+  it('says in /health/live which adapter it runs on (the one thing they do not answer alike)', async () => {
+    for (const adapter of adapters) {
+      const { body } = await send(adapter, get('/health/live'));
+      expect(body).toMatchObject({ status: 'ok', node: process.version, httpAdapter: adapter });
+    }
+  });
+
   it('answers an unknown route 404 the same way', async () => {
     expect(await bothAnswer(get('/nothing/here'))).toMatchObject({
       status: 404,

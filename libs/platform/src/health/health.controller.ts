@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Pool } from 'pg';
 import { kafkaClientLibrary } from '@orderflow/messaging';
@@ -19,6 +20,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
     private readonly registry: ReadinessRegistry,
+    private readonly adapterHost: HttpAdapterHost,
     @InjectPool() private readonly pool: Pool,
   ) {}
 
@@ -48,6 +50,7 @@ export class HealthController {
       uptimeSeconds: Math.round(process.uptime()),
       node: process.version,
       kafkaClient: `${kafka.name} ${kafka.version}`,
+      httpAdapter: this.adapterHost.httpAdapter.getType(),
     };
   }
 
