@@ -141,7 +141,12 @@ describe('dead-letter redrive', () => {
 
     expect(first).toMatchObject({
       status: 'redriven',
-      record: { deadLetter: { topic: dlq, offset: letter.offset }, eventId: event.eventId, to: { topic: source } },
+      record: {
+        // The record time as read, to the millisecond: the row is found by it.
+        deadLetter: { topic: dlq, offset: letter.offset, timestamp: letter.timestamp },
+        eventId: event.eventId,
+        to: { topic: source },
+      },
     });
     await waitUntil('the redriven event applied', async () => (await effectCount(event.eventId)) > 0);
 
@@ -180,6 +185,41 @@ describe('dead-letter redrive', () => {
     const redriven = sourceTail.messages.filter((m) => m.headers[Headers.deadLetterRedrivenFrom] !== undefined);
     expect(redriven.map((m) => m.headers[Headers.deadLetterRedrivenFrom])).toEqual([`${dlq}/0/${letter.offset}`]);
     expect(await effectCount(event.eventId)).toBe(1);
+  });
+
+  it('redrives a new dead letter at the position of one redriven before (a cluster since emptied), each once', async () => {
+    const { source, dlq, fix } = await aConsumerWithABug();
+    const [before, after] = [anOrderPlaced(), anOrderPlaced()];
+    const dlqTail = await TopicTail.start(brokers, dlq);
+    cleanups.push(() => dlqTail.stop());
+    await publish(source, before);
+    const old = await deadLetterOf(dlq, dlqTail, before.eventId);
+    await publish(source, after);
+    const later = await deadLetterOf(dlq, dlqTail, after.eventId);
+    fix();
+    const first = await redriver.redrive(db.pool, old);
+    expect(first).toMatchObject({ status: 'redriven' });
+
+    // What a cluster started empty hands out: another message at the recorded position, written later.
+    const reused: DeadLetterRecord = { ...later, offset: old.offset };
+    expect(reused.timestamp).not.toBe(old.timestamp);
+    const second = await redriver.redrive(db.pool, reused);
+
+    expect(second).toMatchObject({
+      status: 'redriven',
+      record: { deadLetter: { topic: dlq, offset: old.offset, timestamp: reused.timestamp }, eventId: after.eventId },
+    });
+    await waitUntil(
+      'both events applied',
+      async () => (await effectCount(before.eventId)) > 0 && (await effectCount(after.eventId)) > 0,
+    );
+
+    // Each letter again: refused, with its own record; nothing is found a millisecond off.
+    expect(await redriver.redrive(db.pool, reused)).toEqual({ status: 'already-redriven', record: second.record });
+    expect(await redriver.redrive(db.pool, old)).toEqual({ status: 'already-redriven', record: first.record });
+    const aMsEarlier = new Date(Date.parse(old.timestamp) - 1).toISOString();
+    expect(await findRedrive(db.pool, { ...old, timestamp: aMsEarlier })).toBeUndefined();
+    expect([await effectCount(before.eventId), await effectCount(after.eventId)]).toEqual([1, 1]);
   });
 
   it('records nothing when the produce fails, so the dead letter can be redriven later', async () => {

@@ -11,6 +11,7 @@ import {
   listRedrives,
   positionLabel,
   readDeadLetters,
+  redriveLookup,
 } from '@orderflow/messaging';
 import { Pool } from 'pg';
 import { type ServiceName, type StackConfig, serviceNames } from '../../config/stack.config';
@@ -208,12 +209,12 @@ async function deadLettersOf(config: StackConfig, service: ServiceName): Promise
   } finally {
     await pool.end();
   }
-  const byPosition = new Map(redrives.map((r) => [positionLabel(r.deadLetter), r]));
+  const redriveOf = redriveLookup(redrives);
   return letters.map((letter) => ({
     service,
     letter,
     summary: describeDeadLetter(letter),
-    redrive: byPosition.get(positionLabel(letter)),
+    redrive: redriveOf(letter),
   }));
 }
 

@@ -1,5 +1,6 @@
 import { Headers } from '@orderflow/events';
-import { type DeadLetterRecord, describeDeadLetter } from './dead-letter.record';
+import { type RedriveRecord, redriveLookup } from './dead-letter-redrive.store';
+import { type DeadLetterRecord, describeDeadLetter, instantOf } from './dead-letter.record';
 import { RedriveError, redriveMessage } from './dead-letter.redriver';
 
 const b = (text: string) => Buffer.from(text);
@@ -109,5 +110,51 @@ describe('a redriven message', () => {
     letter.headers = without(letter.headers, Headers.deadLetterSourceTopic);
 
     expect(() => redriveMessage(letter)).toThrow(RedriveError);
+  });
+});
+
+describe("a dead letter's redrive, looked up", () => {
+  const aRedrive = (deadLetter: RedriveRecord['deadLetter']): RedriveRecord => ({
+    deadLetter,
+    eventId: 'e-1',
+    eventType: 'PaymentAuthorized',
+    to: { topic: 'payments.events', partition: 3, offset: '43' },
+    redrivenAt: '2026-11-24T09:00:00.000Z',
+  });
+  const letter = aDeadLetter();
+  const redrive = aRedrive({ topic: 'orders.dlq', partition: 0, offset: '7', timestamp: letter.timestamp });
+
+  it('is the redrive of the same position and record time, however the time is spelt', () => {
+    const spelledOtherwise = aRedrive({ ...redrive.deadLetter, timestamp: '2026-11-24T09:00:01+01:00' });
+
+    expect(redriveLookup([redrive])(letter)).toBe(redrive);
+    expect(redriveLookup([spelledOtherwise])(letter)).toBe(spelledOtherwise);
+  });
+
+  it('is not the redrive of an earlier letter at the same position (a cluster since started empty)', () => {
+    const ofTheOldCluster = aRedrive({ ...redrive.deadLetter, timestamp: '2026-11-20T10:00:00.000Z' });
+
+    expect(redriveLookup([ofTheOldCluster])(letter)).toBeUndefined();
+    expect(redriveLookup([ofTheOldCluster, redrive])(letter)).toBe(redrive);
+  });
+
+  it('is none for a redrive recorded before record times were kept', () => {
+    expect(redriveLookup([aRedrive({ ...redrive.deadLetter, timestamp: null })])(letter)).toBeUndefined();
+  });
+
+  it('tells letters a millisecond apart', () => {
+    expect(redriveLookup([redrive])(aDeadLetter({ timestamp: '2026-11-24T08:00:01.001Z' }))).toBeUndefined();
+  });
+});
+
+describe('a record time, as stored', () => {
+  it('is the same instant in UTC, to the millisecond', () => {
+    expect(instantOf('2026-11-24T09:00:01.001+01:00')).toBe('2026-11-24T08:00:01.001Z');
+    expect(instantOf(new Date(1_795_507_201_001).toISOString())).toBe('2026-11-24T08:00:01.001Z');
+  });
+
+  it("is refused when it names no instant, so the old rows' -infinity cannot be claimed", () => {
+    expect(() => instantOf('-infinity')).toThrow(/not an ISO-8601 time/);
+    expect(() => instantOf('')).toThrow(/not an ISO-8601 time/);
   });
 });

@@ -9,6 +9,13 @@ export interface TopicPosition {
 }
 
 /**
+ * Which dead letter: where it sits and when it was written (its record's
+ * timestamp, ISO-8601). The position alone repeats: a Kafka cluster started
+ * empty numbers a dead-letter topic from offset 0 again, at later times.
+ */
+export type DeadLetterIdentity = TopicPosition & { timestamp: string };
+
+/**
  * A dead letter as read from a dead-letter topic, in our own terms rather than
  * the Kafka client's: the original message's key, value and headers, byte for
  * byte, plus the `dlq.*` headers the consumer added. A header Kafka carried
@@ -43,6 +50,17 @@ export interface DeadLetterSummary {
 }
 
 export const positionLabel = ({ topic, partition, offset }: TopicPosition): string => `${topic}/${partition}/${offset}`;
+
+/**
+ * The instant an ISO-8601 time names, spelt one way (UTC, milliseconds: a
+ * Kafka timestamp's precision), so that two spellings of it compare equal.
+ * Refuses text that names no instant rather than match nothing.
+ */
+export function instantOf(timestamp: string): string {
+  const ms = Date.parse(timestamp);
+  if (Number.isNaN(ms)) throw new Error(`'${timestamp}' is not an ISO-8601 time`);
+  return new Date(ms).toISOString();
+}
 
 export function deadLetterHeader(record: Pick<DeadLetterRecord, 'headers'>, name: string): string | null {
   return headerText(record.headers[name]) ?? null;

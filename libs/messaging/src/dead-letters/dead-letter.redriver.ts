@@ -69,6 +69,9 @@ export interface RedriverOptions {
  *   BEGIN → claim the dead letter's row → produce (idempotent, acks=all, awaited)
  *         → note where it landed → COMMIT
  *
+ * The row is keyed by the dead letter's position and record timestamp: a
+ * cluster started empty hands the position out again, not the time.
+ *
  * A failed produce rolls the claim back: nothing recorded, try again later.
  * Two redrives of one dead letter at once: the second waits on the row's key,
  * then finds it taken and sends nothing. A crash after the produce and before
@@ -96,16 +99,15 @@ export class DeadLetterRedriver {
     const message = redriveMessage(letter);
     await this.mustExist(message.topic);
     const { eventId, eventType } = describeDeadLetter(letter);
-    const deadLetter = { topic: letter.topic, partition: letter.partition, offset: letter.offset };
     return inTransaction(pool, async (tx) => {
-      const claimed = await claimRedrive(tx, { deadLetter, eventId, eventType, targetTopic: message.topic });
+      const claimed = await claimRedrive(tx, { deadLetter: letter, eventId, eventType, targetTopic: message.topic });
       if (!claimed) {
-        const previous = await findRedrive(tx, deadLetter);
-        if (!previous) throw new Error(`${positionLabel(deadLetter)}: claim refused but no redrive recorded`);
+        const previous = await findRedrive(tx, letter);
+        if (!previous) throw new Error(`${positionLabel(letter)}: claim refused but no redrive recorded`);
         return { status: 'already-redriven', record: previous };
       }
       const to = await this.send(message);
-      return { status: 'redriven', record: await completeRedrive(tx, deadLetter, to) };
+      return { status: 'redriven', record: await completeRedrive(tx, letter, to) };
     });
   }
 
