@@ -118,8 +118,9 @@ export class CpuSampler {
   }
 }
 
+/** To a tenth of a percent: a service at ~15 % of a core differs between configurations by less than a whole one. */
 const percent = (ticks: number, from: CpuSample, to: CpuSample) =>
-  Math.round((ticks / TICKS_PER_SECOND / ((to.at - from.at) / 1000)) * 100);
+  Math.round((ticks / TICKS_PER_SECOND / ((to.at - from.at) / 1000)) * 1000) / 10;
 
 /** Ticks used between the two samples, by name, as % of one core, busiest first. */
 function percentages(from: CpuSample, to: CpuSample, used: Map<string, number>): Record<string, number> {

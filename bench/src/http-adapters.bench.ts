@@ -2,7 +2,7 @@ import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { restartServiceWith } from '../../test/support/service.restart';
 import { CpuSampler } from './cpu.sampler';
 import { type BenchReport, percentile, round } from './bench.results';
-import { closeSagaProbes, judge, openSagaProbes, orderPathCpuMs, step } from './saga.bench';
+import { closeSagaProbes, judge, openSagaProbes, orderPathCpuMs, ordersHttpAdapter, step } from './saga.bench';
 
 /**
  * Express against Fastify under the saga, in one run on one stack: the orders
@@ -21,14 +21,9 @@ const RATES = (process.env.BENCH_RATES ?? '30,40,50,60,80,100').split(',').map(N
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 30);
 
-async function runningAdapter(): Promise<string> {
-  const response = await fetch(`${config.services.orders.url}/health/live`);
-  return ((await response.json()) as { httpAdapter?: string }).httpAdapter ?? '?';
-}
-
 async function restartOrdersWith(adapter: Adapter): Promise<void> {
   await restartServiceWith({ ...config, httpAdapter: adapter }, 'orders', {});
-  const running = await runningAdapter();
+  const running = await ordersHttpAdapter();
   if (running !== adapter) throw new Error(`orders restarted with ${adapter} but reports ${running}`);
 }
 
@@ -70,7 +65,7 @@ export async function httpAdaptersBench(): Promise<BenchReport> {
             'email p99 ms': p(s.emailed, 99),
             lost: s.lost,
             'lag after drain': Number.isFinite(s.lagAfterDrain) ? s.lagAfterDrain : 'unread',
-            'orders CPU (% of a core)': round(s.cpu.orders ?? 0, 0),
+            'orders CPU (% of a core)': round(s.cpu.orders ?? 0, 1),
             'orders CPU per order ms': round(ordersMs, 2),
             'order path CPU per order ms': round(orderPathCpuMs(s), 1),
             'load generator CPU (% of a core)': round(s.cpu['load generator'] ?? 0, 0),

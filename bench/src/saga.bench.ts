@@ -73,6 +73,15 @@ const ORDER_PATH = ['postgres', 'orders', 'payments', 'kafka', 'connect'];
 export const orderPathCpuMs = (s: Step): number =>
   (ORDER_PATH.reduce((sum, name) => sum + (s.cpu[name] ?? 0), 0) * 10) / s.achieved;
 
+/** The HTTP server the orders service runs on, as it says itself. */
+export async function ordersHttpAdapter(): Promise<'express' | 'fastify'> {
+  const live = (await (await fetch(`${config.services.orders.url}/health/live`)).json()) as { httpAdapter?: string };
+  if (live.httpAdapter !== 'express' && live.httpAdapter !== 'fastify') {
+    throw new Error(`orders' /health/live names no HTTP adapter: ${JSON.stringify(live)}`);
+  }
+  return live.httpAdapter;
+}
+
 /** What a saga step watches the stack through: the two event topics, Postgres' counters and the services' groups. */
 export interface SagaProbes {
   orders: TopicTail;
@@ -298,8 +307,8 @@ export async function saga(): Promise<BenchReport> {
       `the whole flow holds it when, besides, every confirmation email was sent within the drain window at p99 < ${EMAIL_P99_MS / 1000} s and every consumer group of the services was back within ${LAG_NEAR_ZERO} messages of the end of its topics (all groups together) by the end of that window ` +
       '(and every step before held it too). The run stops at the first step the order path does not hold.',
     rows,
-    // What ORDERFLOW_HTTP_ADAPTER and ORDERFLOW_KAFKA_CLIENT started the services with (`stack up` in the same environment).
-    services: { httpAdapter: config.httpAdapter ?? 'express', kafkaClient: kafkaClientName() },
+    // The services' Kafka client is what ORDERFLOW_KAFKA_CLIENT started them with (`stack up` in the same environment).
+    services: { httpAdapter: await ordersHttpAdapter(), kafkaClient: kafkaClientName() },
     notes: [
       `Highest rate held by the whole flow, emails included: ${held} orders/s` +
         (held > 0 ? ` (confirmation email p99 ${round(emailP99AtHeld, 0)} ms).` : '.') +

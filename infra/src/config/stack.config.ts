@@ -61,7 +61,7 @@ const EnvSchema = z.object({
   ORDERFLOW_DEBEZIUM_PASSWORD: z.string().min(1).default('debezium'),
   /**
    * The services' HTTP server, passed to each as HTTP_ADAPTER (libs/platform): `express` or
-   * `fastify`. Unset, the services keep their default (Express). Not remembered between
+   * `fastify`. Unset, the services keep their default (Fastify). Not remembered between
    * commands like the stack's shape: a benchmark reads it from the same environment.
    */
   ORDERFLOW_HTTP_ADAPTER: z.enum(['express', 'fastify']).optional(),
@@ -160,7 +160,7 @@ export interface StackConfig {
   console: { port: number; url: string };
   /** Whether `stack up` starts Prometheus (`--with observability`). */
   observability: boolean;
-  /** The services' HTTP adapter when ORDERFLOW_HTTP_ADAPTER sets one; unset, their own default (Express). */
+  /** The services' HTTP adapter when ORDERFLOW_HTTP_ADAPTER sets one; unset, their own default (Fastify). */
   httpAdapter?: 'express' | 'fastify';
 }
 

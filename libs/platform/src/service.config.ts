@@ -1,6 +1,13 @@
 import { z } from 'zod';
 
 /**
+ * Fastify: under the saga it spent less of the orders service's CPU per order
+ * than Express at two of three rates (even at the third) and held a higher
+ * rate more often (bench/results/http-adapters.md).
+ */
+export const DEFAULT_HTTP_ADAPTER = 'fastify';
+
+/**
  * What every service reads from its environment. A service extends this schema
  * with its own keys; a bad value stops the service at start, with the key named.
  */
@@ -24,11 +31,11 @@ export const ServiceEnv = z.object({
   /** How often consumer lag and the outbox backlog are read for /metrics. */
   METRICS_REFRESH_MS: z.coerce.number().int().min(500).default(5_000),
   /**
-   * The HTTP server under Nest: `express` (the default until bench/results shows Fastify
-   * cheaper) or `fastify`. Both answer every request alike, bad input included (see
+   * The HTTP server under Nest: `fastify` (the default: bench/results/http-adapters.md) or
+   * `express`. Both answer every request alike, bad input included (see
    * http/http-app.factory.ts); the native stack sets it from ORDERFLOW_HTTP_ADAPTER.
    */
-  HTTP_ADAPTER: z.enum(['express', 'fastify']).default('express'),
+  HTTP_ADAPTER: z.enum(['express', 'fastify']).default(DEFAULT_HTTP_ADAPTER),
 });
 export type ServiceEnv = z.infer<typeof ServiceEnv>;
 
