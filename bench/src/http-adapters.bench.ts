@@ -16,7 +16,7 @@ import { closeSagaProbes, judge, openSagaProbes, orderPathCpuMs, ordersHttpAdapt
 type Adapter = 'express' | 'fastify';
 
 const config = loadStackConfig();
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATES = (process.env.BENCH_RATES ?? '30,40,50,60,80,100').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 30);
@@ -93,7 +93,7 @@ export async function httpAdaptersBench(): Promise<BenchReport> {
   });
   return {
     title: 'HTTP adapter under the saga: Express vs Fastify for the orders service',
-    command: 'npm run bench -- http-adapters',
+    command: `BENCH_ROUNDS=${ROUNDS} BENCH_RATES=${RATES.join(',')} npm run bench -- http-adapters`,
     method:
       `${ROUNDS} rounds on one stack; in each, the orders service restarted with Express and with Fastify ` +
       '(alternating which goes first), a ' +
