@@ -28,7 +28,7 @@ export const transactionalBatches = new WeakMap<PartitionBatch, TransactionalBat
 
 /** Records held but not yet committed, all partitions together, beyond which the stream stops fetching. */
 const maxHeldRecords = 20_000;
-/** Reopening a failed stream waits this long, doubling to at most 5 s (as the kafkajs adapter's restarts). */
+/** Reopening a failed stream waits this long, doubling to at most 5 s (as the other adapter's restarts). */
 const reopenDelayMs = (attempt: number) => Math.min(300 * 2 ** (attempt - 1), 5_000);
 
 /** One partition as the batch consumer holds it. */
@@ -263,7 +263,7 @@ export class PlatformaticBatchConsumer implements BatchConsumer {
     try {
       await handle(batch);
     } catch (error) {
-      // As kafkajs does with a batch that throws: start again from the first uncommitted record, after a pause.
+      // As the other adapter does with a batch that throws: start again from the first uncommitted record, after a pause.
       if (current()) {
         this.emit({ kind: 'crashed', error, restarting: true });
         state.paused = true;

@@ -12,7 +12,7 @@ export interface PlatformaticSettings {
 }
 
 /**
- * Retries from 100 ms apart doubling to at most 2 s, as the kafkajs adapter's:
+ * Retries from 100 ms apart doubling to at most 2 s, as the other adapter's:
  * a restarted broker is found within 2 s of listening again. A probe tries
  * once, for at most 1 s.
  */
