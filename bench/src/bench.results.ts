@@ -87,3 +87,7 @@ export function percentile(values: number[], p: number): number {
 }
 
 export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/** A percentile in whole ms for a table, '–' when nothing was measured (no email of the step arrived). */
+export const percentileCell = (values: number[], q: number): number | string =>
+  values.length === 0 ? '–' : round(percentile(values, q), 0);

@@ -1,7 +1,7 @@
 import { loadStackConfig } from '../../infra/src/config/stack.config';
 import { restartServiceWith } from '../../test/support/service.restart';
 import { CpuSampler } from './cpu.sampler';
-import { type BenchReport, percentile, round } from './bench.results';
+import { type BenchReport, percentileCell, round } from './bench.results';
 import { closeSagaProbes, judge, openSagaProbes, orderPathCpuMs, ordersHttpAdapter, step } from './saga.bench';
 
 /**
@@ -55,14 +55,13 @@ export async function httpAdaptersBench(): Promise<BenchReport> {
           // As in the saga bench: once the emails fell behind, the next step starts with their backlog.
           flowBroke ||= !wholeFlow;
           if (!flowBroke) highest.flow = rate;
-          const p = (values: number[], q: number) => (values.length === 0 ? '–' : round(percentile(values, q), 0));
           rows.push({
             round: round_,
             adapter,
             'offered/s': rate,
             'achieved/s': round(s.achieved, 0),
-            'confirmed p50/p99 ms': `${p(s.confirmed, 50)} / ${p(s.confirmed, 99)}`,
-            'email p99 ms': p(s.emailed, 99),
+            'confirmed p50/p99 ms': `${percentileCell(s.confirmed, 50)} / ${percentileCell(s.confirmed, 99)}`,
+            'email p99 ms': percentileCell(s.emailed, 99),
             lost: s.lost,
             'lag after drain': Number.isFinite(s.lagAfterDrain) ? s.lagAfterDrain : 'unread',
             'orders CPU (% of a core)': round(s.cpu.orders ?? 0, 1),

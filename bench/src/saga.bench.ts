@@ -13,7 +13,7 @@ import { waitUntil } from '../../test/support/wait-until';
 import { resultsFile, writeLineChart } from './bench.chart';
 import { type Ceilings, measureCeilings } from './ceilings.bench';
 import { CpuSampler, formatUsage } from './cpu.sampler';
-import { type BenchReport, percentile, round } from './bench.results';
+import { type BenchReport, percentile, percentileCell, round } from './bench.results';
 import { PostgresProfiler, type PostgresProfile, formatPostgresProfile } from './postgres.profile';
 import { formatGc, serviceGcSeconds } from './service.metrics';
 
@@ -248,7 +248,6 @@ export async function saga(): Promise<BenchReport> {
     probes.emails.messages.length = 0;
     for (const rate of RATES) {
       const s = await step(rate, probes, sampler);
-      const p = (values: number[], q: number) => (values.length === 0 ? '–' : round(percentile(values, q), 0));
       const { orderPath: ok, wholeFlow } = judge(s);
       if (ok) orderPathHeld = rate;
       // A step after one the emails fell behind in starts with their backlog: it cannot hold the flow either.
@@ -260,8 +259,8 @@ export async function saga(): Promise<BenchReport> {
       rows.push({
         'offered/s': rate,
         'achieved/s': round(s.achieved, 0),
-        'confirmed p50/p95/p99/max ms': `${p(s.confirmed, 50)} / ${p(s.confirmed, 95)} / ${p(s.confirmed, 99)} / ${p(s.confirmed, 100)}`,
-        'email p50/p95/p99/max ms': `${p(s.emailed, 50)} / ${p(s.emailed, 95)} / ${p(s.emailed, 99)} / ${p(s.emailed, 100)}`,
+        'confirmed p50/p95/p99/max ms': `${percentileCell(s.confirmed, 50)} / ${percentileCell(s.confirmed, 95)} / ${percentileCell(s.confirmed, 99)} / ${percentileCell(s.confirmed, 100)}`,
+        'email p50/p95/p99/max ms': `${percentileCell(s.emailed, 50)} / ${percentileCell(s.emailed, 95)} / ${percentileCell(s.emailed, 99)} / ${percentileCell(s.emailed, 100)}`,
         lost: s.lost,
         'http errors': s.errors,
         'events/s ÷ producer ceiling': round((s.achieved * EVENTS_PER_ORDER) / ceilings.producer6p, 3),
