@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { kafkaClientLibrary } from '@orderflow/messaging';
+import type { HttpAdapter } from '../../infra/src/config/stack.config';
 
 /**
  * Every benchmark writes its figures twice under bench/results/: JSON for
@@ -42,7 +43,7 @@ export interface BenchReport {
   rows: Record<string, string | number>[];
   notes?: string[];
   /** How the services under test were configured, where that changes the figures (their HTTP adapter and Kafka client). */
-  services?: { httpAdapter: 'express' | 'fastify'; kafkaClient: string };
+  services?: { httpAdapter: HttpAdapter; kafkaClient: string };
 }
 
 export function writeReport(name: string, report: BenchReport): void {

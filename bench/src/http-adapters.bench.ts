@@ -1,4 +1,4 @@
-import { loadStackConfig } from '../../infra/src/config/stack.config';
+import { HttpAdapter, loadStackConfig } from '../../infra/src/config/stack.config';
 import { restartServiceWith } from '../../test/support/service.restart';
 import { CpuSampler } from './cpu.sampler';
 import { type BenchReport, percentileCell, round } from './bench.results';
@@ -13,15 +13,13 @@ import { closeSagaProbes, judge, openSagaProbes, orderPathCpuMs, ordersHttpAdapt
  * two, only the orders service's HTTP layer differs: the figure to compare is
  * its CPU per order at the same rate, then whether the flow held.
  */
-type Adapter = 'express' | 'fastify';
-
 const config = loadStackConfig();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RATES = (process.env.BENCH_RATES ?? '30,40,50,60,80,100').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 30);
 
-async function restartOrdersWith(adapter: Adapter): Promise<void> {
+async function restartOrdersWith(adapter: HttpAdapter): Promise<void> {
   await restartServiceWith({ ...config, httpAdapter: adapter }, 'orders', {});
   const running = await ordersHttpAdapter();
   if (running !== adapter) throw new Error(`orders restarted with ${adapter} but reports ${running}`);
@@ -30,12 +28,12 @@ async function restartOrdersWith(adapter: Adapter): Promise<void> {
 export async function httpAdaptersBench(): Promise<BenchReport> {
   const probes = await openSagaProbes();
   const rows: Record<string, string | number>[] = [];
-  const perOrder: Record<Adapter, Map<number, number[]>> = { express: new Map(), fastify: new Map() };
+  const perOrder: Record<HttpAdapter, Map<number, number[]>> = { express: new Map(), fastify: new Map() };
   /** Per adapter, per round: the highest rate the whole flow held, and the order path. */
-  const held: Record<Adapter, { flow: number; orderPath: number }[]> = { express: [], fastify: [] };
+  const held: Record<HttpAdapter, { flow: number; orderPath: number }[]> = { express: [], fastify: [] };
   try {
     for (let round_ = 1; round_ <= ROUNDS; round_ += 1) {
-      const order: Adapter[] = round_ % 2 === 1 ? ['express', 'fastify'] : ['fastify', 'express'];
+      const order: HttpAdapter[] = round_ % 2 === 1 ? ['express', 'fastify'] : ['fastify', 'express'];
       for (const adapter of order) {
         await restartOrdersWith(adapter);
         // The restarted service has a new pid: the sampler finds the stack's processes again.
@@ -103,7 +101,7 @@ export async function httpAdaptersBench(): Promise<BenchReport> {
       'is the orders service process\u2019s CPU (user + system) over the step divided by the orders accepted.',
     rows,
     notes: [
-      ...(['express', 'fastify'] as const).map(
+      ...HttpAdapter.options.map(
         (adapter) =>
           `${adapter}, highest rate held by round — whole flow: ${held[adapter].map((h) => `${h.flow}/s`).join(', ')}; ` +
           `order path: ${held[adapter].map((h) => `${h.orderPath}/s`).join(', ')}.`,

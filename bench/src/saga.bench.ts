@@ -7,7 +7,7 @@ import {
   kafkaClientName,
   projectLagWatch,
 } from '@orderflow/messaging';
-import { loadStackConfig } from '../../infra/src/config/stack.config';
+import { HttpAdapter, loadStackConfig } from '../../infra/src/config/stack.config';
 import { TopicTail } from '../../test/support/topic.tail';
 import { waitUntil } from '../../test/support/wait-until';
 import { resultsFile, writeLineChart } from './bench.chart';
@@ -74,12 +74,11 @@ export const orderPathCpuMs = (s: Step): number =>
   (ORDER_PATH.reduce((sum, name) => sum + (s.cpu[name] ?? 0), 0) * 10) / s.achieved;
 
 /** The HTTP server the orders service runs on, as it says itself. */
-export async function ordersHttpAdapter(): Promise<'express' | 'fastify'> {
-  const live = (await (await fetch(`${config.services.orders.url}/health/live`)).json()) as { httpAdapter?: string };
-  if (live.httpAdapter !== 'express' && live.httpAdapter !== 'fastify') {
-    throw new Error(`orders' /health/live names no HTTP adapter: ${JSON.stringify(live)}`);
-  }
-  return live.httpAdapter;
+export async function ordersHttpAdapter(): Promise<HttpAdapter> {
+  const live = (await (await fetch(`${config.services.orders.url}/health/live`)).json()) as { httpAdapter?: unknown };
+  const adapter = HttpAdapter.safeParse(live.httpAdapter);
+  if (!adapter.success) throw new Error(`orders' /health/live names no HTTP adapter: ${JSON.stringify(live)}`);
+  return adapter.data;
 }
 
 /** What a saga step watches the stack through: the two event topics, Postgres' counters and the services' groups. */

@@ -13,6 +13,10 @@ const repoRoot = path.resolve(__dirname, '..', '..', '..');
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/** The HTTP servers a service can run under Nest (libs/platform's HTTP_ADAPTER). */
+export const HttpAdapter = z.enum(['express', 'fastify']);
+export type HttpAdapter = z.infer<typeof HttpAdapter>;
+
 const EnvSchema = z.object({
   ORDERFLOW_DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   ORDERFLOW_CACHE_DIR: z.string().default(path.join(repoRoot, '.cache')),
@@ -64,7 +68,7 @@ const EnvSchema = z.object({
    * `fastify`. Unset, the services keep their default (Fastify). Not remembered between
    * commands like the stack's shape: a benchmark reads it from the same environment.
    */
-  ORDERFLOW_HTTP_ADAPTER: z.enum(['express', 'fastify']).optional(),
+  ORDERFLOW_HTTP_ADAPTER: HttpAdapter.optional(),
   /** Heap of each JVM (broker, Connect); small by default, the stack shares a laptop. */
   ORDERFLOW_JVM_HEAP: z
     .string()
@@ -161,7 +165,7 @@ export interface StackConfig {
   /** Whether `stack up` starts Prometheus (`--with observability`). */
   observability: boolean;
   /** The services' HTTP adapter when ORDERFLOW_HTTP_ADAPTER sets one; unset, their own default (Fastify). */
-  httpAdapter?: 'express' | 'fastify';
+  httpAdapter?: HttpAdapter;
 }
 
 /**
